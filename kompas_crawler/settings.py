@@ -1,0 +1,40 @@
+"""Every default of the crawler in one place. The environment is read here and nowhere else."""
+
+import os
+
+BOT_NAME = "kompas_crawler"
+SPIDER_MODULES = ["kompas_crawler.spiders"]
+NEWSPIDER_MODULE = "kompas_crawler.spiders"
+
+# Where the archive lives: any SQLAlchemy URL. Relative SQLite paths are relative to the working dir.
+KOMPAS_DATABASE_URL = os.environ.get("KOMPAS_DATABASE_URL", "sqlite:///data/kompas.db")
+# Offline mirror: "http://127.0.0.1:PORT" sends https://HOST/PATH?Q to http://127.0.0.1:PORT/HOST/PATH?Q.
+KOMPAS_MIRROR = os.environ.get("KOMPAS_MIRROR", "")
+
+# Politeness: an honest name, robots.txt, adaptive speed.
+USER_AGENT = "kompas-crawler/0.1 (+https://github.com/kompas-crawler/kompas-crawler; archive of Kompas Global)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 5 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+ITEM_PIPELINES: dict[str, int] = {}
+DOWNLOADER_MIDDLEWARES: dict[str, int] = {}
+EXTENSIONS: dict[str, int] = {}
+
+FEED_EXPORT_ENCODING = "utf-8"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+LOG_LEVEL = os.environ.get("KOMPAS_LOG_LEVEL", "INFO")
