@@ -1,0 +1,25 @@
+# One virtual environment in .venv, created on first use; every target installs what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: crawl test demo bench lint
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+# make crawl ARGS="-a max_pages=2"
+crawl: $(STAMP)
+	$(BIN)/scrapy crawl kompas_global $(ARGS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/ruff format --check kompas_crawler tests benchmarks
+	$(BIN)/ruff check kompas_crawler tests benchmarks

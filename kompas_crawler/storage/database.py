@@ -1,0 +1,122 @@
+"""Opening the archive: URL checks, SQLite pragmas, schema and full-text index."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+from kompas_crawler.errors import ConfigError
+from kompas_crawler.storage.models import Base
+
+logger = logging.getLogger(__name__)
+
+SETTING = "KOMPAS_DATABASE_URL"
+BUSY_TIMEOUT_MS = 30_000
+
+# External-content FTS5 index over articles, kept in sync by triggers; Datasette detects it by name.
+_FTS_DDL = [
+    """CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
+        title, body, tag_list, content='articles', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 2')""",
+    """CREATE TRIGGER IF NOT EXISTS articles_fts_insert AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts(rowid, title, body, tag_list)
+        VALUES (new.id, new.title, new.body, new.tag_list);
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS articles_fts_delete AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, body, tag_list)
+        VALUES ('delete', old.id, old.title, old.body, old.tag_list);
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS articles_fts_update AFTER UPDATE OF title, body, tag_list
+        ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, body, tag_list)
+        VALUES ('delete', old.id, old.title, old.body, old.tag_list);
+        INSERT INTO articles_fts(rowid, title, body, tag_list)
+        VALUES (new.id, new.title, new.body, new.tag_list);
+    END""",
+]
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+def _sqlite_path(url: str) -> Path | None:
+    parsed = make_url(url)
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _engine(url: str) -> Engine:
+    try:
+        engine = create_engine(url)
+    except (ArgumentError, NoSuchModuleError, ValueError) as error:
+        raise ConfigError(
+            f"{SETTING}={url!r} is not a usable database URL ({error}); "
+            "use e.g. sqlite:///data/kompas.db or postgresql+psycopg://user@host/db"
+        ) from error
+    except ImportError as error:
+        raise ConfigError(
+            f"{SETTING}={url!r} needs a database driver that is not installed ({error})"
+        ) from error
+    if is_sqlite(engine):
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def open_archive(url: str) -> Engine:
+    """Open (creating if needed) the archive for writing; a clear ConfigError if it cannot be."""
+    if url.startswith("sqlite"):
+        path = _sqlite_path(url)
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise ConfigError(
+                    f"{SETTING}={url!r}: cannot create folder {str(path.parent)!r} ({error.strerror})"
+                ) from error
+    engine = _engine(url)
+    try:
+        with engine.begin() as connection:
+            Base.metadata.create_all(connection)
+            if is_sqlite(engine):
+                for statement in _FTS_DDL:
+                    connection.execute(text(statement))
+    except SQLAlchemyError as error:
+        engine.dispose()
+        reason = str(getattr(error, "orig", error)) or type(error).__name__
+        raise ConfigError(f"{SETTING}={url!r}: cannot open the database for writing ({reason})") from error
+    return engine
+
+
+def open_existing_archive(url: str) -> Engine:
+    """Open an archive for reading; a clear ConfigError if it is missing or not an archive."""
+    if url.startswith("sqlite"):
+        path = _sqlite_path(url)
+        if path is not None and not path.is_file():
+            raise ConfigError(f"no archive at {str(path)!r} (set {SETTING} or --db)")
+    engine = _engine(url)
+    try:
+        tables = set(inspect(engine).get_table_names())
+    except SQLAlchemyError as error:
+        engine.dispose()
+        reason = str(getattr(error, "orig", error)) or type(error).__name__
+        raise ConfigError(f"cannot read the database at {url!r} ({reason})") from error
+    if "articles" not in tables:
+        engine.dispose()
+        raise ConfigError(f"{url!r} is not a kompas-crawler archive (no articles table)")
+    return engine

@@ -1,0 +1,175 @@
+"""The archive's tables. Timestamps are stored as naive UTC (SQLite keeps no zone)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ArticleRow(Base):
+    """One article, under its canonical URL; the current version of its content."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[str] = mapped_column(String(32), unique=True)
+    url: Mapped[str] = mapped_column(String(512), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    section: Mapped[str | None] = mapped_column(String(128))
+    subsection: Mapped[str | None] = mapped_column(String(128))
+    dateline: Mapped[str | None] = mapped_column(String(128))
+    body: Mapped[str] = mapped_column(Text)
+    # Tags joined by ", ": the full-text index reads it; the tags table is for filtering.
+    tag_list: Mapped[str] = mapped_column(Text, default="")
+    image_url: Mapped[str | None] = mapped_column(Text)
+    image_caption: Mapped[str | None] = mapped_column(Text)
+    image_credit: Mapped[str | None] = mapped_column(Text)
+    word_count: Mapped[int] = mapped_column(Integer, default=0)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    fetched_at: Mapped[datetime] = mapped_column(DateTime)
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Person(Base):
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(256), unique=True)
+
+
+class ArticlePerson(Base):
+    """A byline: who wrote or edited an article, in byline order."""
+
+    __tablename__ = "article_people"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)  # "writer" | "editor"
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Source(Base):
+    """A wire agency or partner outlet (AFP, Reuters, Kompas TV...)."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(256), unique=True)
+
+
+class ArticleSource(Base):
+    __tablename__ = "article_sources"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(256), unique=True)
+
+
+class ArticleTag(Base):
+    __tablename__ = "article_tags"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id"), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RelatedLink(Base):
+    """An inline "Baca juga" link from an article to another one."""
+
+    __tablename__ = "related_links"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    url: Mapped[str] = mapped_column(String(512), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Revision(Base):
+    """A version of an article that a later crawl replaced: edits never erase what was published."""
+
+    __tablename__ = "article_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    content_hash: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # writers, editors, sources, tags, image... as they were: the fields that are not columns here.
+    fields: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime)  # when this version was fetched
+    replaced_at: Mapped[datetime] = mapped_column(DateTime)  # when a newer version replaced it
+
+    __table_args__ = (UniqueConstraint("article_id", "content_hash", "fetched_at"),)
+
+
+class CrawlRun(Base):
+    """What one crawl did: the stats a user sees at the end of a run are the ones stored."""
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    spider: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    arguments: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running|ok|failed
+    finish_reason: Mapped[str | None] = mapped_column(String(64))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    responses_by_status: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    articles_new: Mapped[int] = mapped_column(Integer, default=0)
+    articles_updated: Mapped[int] = mapped_column(Integer, default=0)
+    articles_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    dropped_by_reason: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    stats: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class IndexDay(Base):
+    """A day of the archive index walked to its last page: backfills skip it unless refreshing."""
+
+    __tablename__ = "index_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    completed_at: Mapped[datetime] = mapped_column(DateTime)
+    article_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+Index("ix_article_people_role", ArticlePerson.role, ArticlePerson.person_id)
