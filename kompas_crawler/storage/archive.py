@@ -1,0 +1,578 @@
+"""The archive's write path (ArchiveWriter) and the reads the crawl and the CLI need.
+
+A batch is written in one transaction with a fixed number of bulk statements, whatever its size:
+one SELECT of the stored hashes, bulk name upserts, one insert for new articles, one upsert for
+changed ones (their previous version copied to ``article_revisions`` first), one UPDATE of
+``last_seen_at`` for unchanged ones, and a bulk rewrite of the changed articles' child rows.
+Only the dialect's own ``insert`` (SQLite / PostgreSQL) is used, so any other backend fails loudly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from kompas_crawler.items import Article
+from kompas_crawler.storage.models import (
+    ArticlePerson,
+    ArticleRow,
+    ArticleSource,
+    ArticleTag,
+    Person,
+    RelatedLink,
+    Revision,
+    Source,
+    Tag,
+)
+from kompas_crawler.urls import article_id as article_id_from_url
+from kompas_crawler.urls import canonical_url
+
+logger = logging.getLogger(__name__)
+
+articles: Table = ArticleRow.__table__  # type: ignore[assignment]
+people: Table = Person.__table__  # type: ignore[assignment]
+sources: Table = Source.__table__  # type: ignore[assignment]
+tags: Table = Tag.__table__  # type: ignore[assignment]
+article_people: Table = ArticlePerson.__table__  # type: ignore[assignment]
+article_sources: Table = ArticleSource.__table__  # type: ignore[assignment]
+article_tags: Table = ArticleTag.__table__  # type: ignore[assignment]
+related_links: Table = RelatedLink.__table__  # type: ignore[assignment]
+revisions: Table = Revision.__table__  # type: ignore[assignment]
+
+# Keeps every IN (...) list and multi-row VALUES well under SQLite's and PostgreSQL's bind limits.
+CHUNK = 500
+REQUIRED_FIELDS = ("url", "title", "published_at", "body")
+# An article's content, hashed: not fetched_at (no news), not article_id (it comes from the URL).
+HASHED_FIELDS = (
+    "url",
+    "title",
+    "published_at",
+    "updated_at",
+    "writers",
+    "editors",
+    "sources",
+    "section",
+    "subsection",
+    "tags",
+    "dateline",
+    "body",
+    "related_urls",
+    "image_url",
+    "image_caption",
+    "image_credit",
+)
+# Revision rows keep title/body/dates as columns and everything else of the old version here.
+_REVISION_JSON_FIELDS = (
+    "url",
+    "writers",
+    "editors",
+    "sources",
+    "section",
+    "subsection",
+    "tags",
+    "dateline",
+    "related_urls",
+    "image_url",
+    "image_caption",
+    "image_credit",
+    "word_count",
+)
+
+
+@dataclass(frozen=True)
+class SaveCounts:
+    """What one save_batch did, one count per article given."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __add__(self, other: SaveCounts) -> SaveCounts:
+        return SaveCounts(
+            self.new + other.new,
+            self.updated + other.updated,
+            self.unchanged + other.unchanged,
+        )
+
+
+# -- values -------------------------------------------------------------------------------------
+
+
+def to_naive_utc(value: datetime | None) -> datetime | None:
+    """The database form of a datetime: naive UTC (a naive input is taken as UTC already)."""
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def to_aware_utc(value: datetime | None) -> datetime | None:
+    """The Article form of a stored datetime: UTC-aware."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _names(values: Iterable[str] | None) -> list[str]:
+    """Cleaned, de-duplicated names in their original order (bylines, tags, sources, links)."""
+    seen: dict[str, None] = {}
+    for value in values or ():
+        name = " ".join(str(value).split())
+        if name:
+            seen.setdefault(name, None)
+    return list(seen)
+
+
+def _hash_value(value: object) -> object:
+    if isinstance(value, datetime):
+        return to_naive_utc(value).isoformat()  # type: ignore[union-attr]
+    return value
+
+
+def content_hash(article: Article) -> str:
+    """SHA-256 over the article's content (not fetched_at), stable across time zones."""
+    payload = {name: _hash_value(getattr(article, name)) for name in HASHED_FIELDS}
+    for name in ("writers", "editors", "sources", "tags", "related_urls"):
+        payload[name] = _names(getattr(article, name))
+    encoded = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _insert(connection: Connection, table: Table) -> Any:
+    """The dialect's INSERT, which has on_conflict_do_nothing / on_conflict_do_update."""
+    name = connection.dialect.name
+    if name == "sqlite":
+        return sqlite.insert(table)
+    if name == "postgresql":
+        return postgresql.insert(table)
+    raise NotImplementedError(f"the archive writer supports SQLite and PostgreSQL, not {name}")
+
+
+@dataclass
+class _Prepared:
+    """One article of a batch, in database form."""
+
+    article: Article
+    key: str  # article_id
+    hash: str
+    row: dict[str, Any]
+
+
+def _prepare(article: Article, seen_at: datetime) -> _Prepared:
+    missing = [name for name in REQUIRED_FIELDS if not getattr(article, name)]
+    if missing:
+        raise ValueError(f"article {article.url!r} lacks {', '.join(missing)}; validate it first")
+    url = str(article.url)
+    key = article.article_id or article_id_from_url(url)
+    if not key:
+        # Not a Kompas /read/ URL (tests, future shapes): a stable id from the URL itself.
+        key = "u" + hashlib.sha1(url.encode("utf-8")).hexdigest()[:31]
+    body = str(article.body)
+    tag_names = _names(article.tags)
+    row = {
+        "article_id": key,
+        "url": url,
+        "title": article.title,
+        "published_at": to_naive_utc(article.published_at),
+        "updated_at": to_naive_utc(article.updated_at),
+        "section": article.section,
+        "subsection": article.subsection,
+        "dateline": article.dateline,
+        "body": body,
+        "tag_list": ", ".join(tag_names),
+        "image_url": article.image_url,
+        "image_caption": article.image_caption,
+        "image_credit": article.image_credit,
+        "word_count": article.word_count if article.word_count is not None else len(body.split()),
+        "content_hash": content_hash(article),
+        "fetched_at": to_naive_utc(article.fetched_at) or seen_at,
+    }
+    return _Prepared(article, key, row["content_hash"], row)
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+
+class ArchiveWriter:
+    """Writes batches of articles: new ones inserted, changed ones updated (old version kept as a
+    revision, first_seen_at kept), unchanged ones only touched (last_seen_at)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def save_batch(self, batch: Iterable[Article], seen_at: datetime) -> SaveCounts:
+        """Store a batch in one transaction; idempotent, and safe next to another writer."""
+        seen = to_naive_utc(seen_at) or seen_at
+        prepared: dict[str, _Prepared] = {}
+        given = 0
+        for article in batch:
+            given += 1
+            item = _prepare(article, seen)
+            prepared.pop(item.key, None)  # the last copy of an article in a batch wins
+            prepared[item.key] = item
+        if not prepared:
+            return SaveCounts()
+        with self.engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                # Take the write lock before reading hashes, so a second writer waits (busy
+                # timeout) instead of failing to upgrade a stale read snapshot.
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                counts = self._save(connection, list(prepared.values()), seen)
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
+        # Earlier copies of an article in the same batch were superseded: count them unchanged.
+        return SaveCounts(counts.new, counts.updated, counts.unchanged + given - len(prepared))
+
+    def _save(self, connection: Connection, batch: list[_Prepared], seen: datetime) -> SaveCounts:
+        stored = _stored_versions(connection, batch)
+        inserted = _insert_new(connection, [item for item in batch if item.key not in stored], seen)
+        raced = [item for item in batch if item.key not in stored and item.key not in inserted]
+        if raced:  # another writer stored them since our SELECT: treat them as stored ones
+            stored.update(_stored_versions(connection, raced))
+        changed = {
+            item.key: stored[item.key][0]
+            for item in batch
+            if item.key in stored and stored[item.key][1] != item.hash
+        }
+        unchanged = [row_id for key, (row_id, _) in stored.items() if key not in changed]
+        if changed:
+            _keep_revisions(connection, list(changed.values()), seen)
+            _update_changed(
+                connection, [item for item in batch if item.key in changed], changed, seen
+            )
+            _delete_children(connection, list(changed.values()))
+        for ids in _chunks(unchanged):
+            connection.execute(
+                update(articles).where(articles.c.id.in_(ids)).values(last_seen_at=seen)
+            )
+        written = {**inserted, **changed}
+        _insert_children(connection, [item for item in batch if item.key in written], written)
+        return SaveCounts(new=len(inserted), updated=len(changed), unchanged=len(unchanged))
+
+
+def _stored_versions(connection: Connection, batch: list[_Prepared]) -> dict[str, tuple[int, str]]:
+    """article_id -> (row id, content hash) for the batch's articles already stored.
+
+    Matched by article_id, or by URL for a row stored under another id, so neither unique
+    constraint can be hit by an insert.
+    """
+    by_url = {item.row["url"]: item.key for item in batch}
+    found: dict[str, tuple[int, str]] = {}
+    keys = [item.key for item in batch]
+    wanted = set(keys)
+    urls = list(by_url)
+    for key_chunk, url_chunk in zip(_chunks(keys), _chunks(urls), strict=True):
+        query = select(
+            articles.c.id, articles.c.article_id, articles.c.url, articles.c.content_hash
+        ).where(or_(articles.c.article_id.in_(key_chunk), articles.c.url.in_(url_chunk)))
+        for row_id, key, url, stored_hash in connection.execute(query):
+            target = key if key in wanted else by_url.get(url, key)
+            found[target] = (row_id, stored_hash)
+    return found
+
+
+def _insert_new(connection: Connection, new: list[_Prepared], seen: datetime) -> dict[str, int]:
+    """Insert the new articles; article_id -> row id of those this writer actually inserted."""
+    inserted: dict[str, int] = {}
+    if not new:
+        return inserted
+    rows = [{**item.row, "first_seen_at": seen, "last_seen_at": seen} for item in new]
+    for chunk in _chunks(rows):
+        statement = (
+            _insert(connection, articles)
+            .values(list(chunk))
+            .on_conflict_do_nothing()
+            .returning(articles.c.id, articles.c.article_id)
+        )
+        inserted.update((key, row_id) for row_id, key in connection.execute(statement))
+    return inserted
+
+
+def _keep_revisions(connection: Connection, ids: list[int], seen: datetime) -> None:
+    """Copy the current version of these articles into article_revisions before replacing it."""
+    old_versions = _load_articles(connection, ids)
+    rows = []
+    for row_id, (article, stored_hash) in old_versions.items():
+        rows.append(
+            {
+                "article_id": row_id,
+                "content_hash": stored_hash,
+                "title": article.title,
+                "body": article.body,
+                "published_at": to_naive_utc(article.published_at),
+                "updated_at": to_naive_utc(article.updated_at),
+                "fields": {name: getattr(article, name) for name in _REVISION_JSON_FIELDS},
+                "fetched_at": to_naive_utc(article.fetched_at),
+                "replaced_at": seen,
+            }
+        )
+    for chunk in _chunks(rows):
+        connection.execute(
+            _insert(connection, revisions).values(list(chunk)).on_conflict_do_nothing()
+        )
+
+
+def _update_changed(
+    connection: Connection, changed: list[_Prepared], row_ids: dict[str, int], seen: datetime
+) -> None:
+    """Replace the content of changed articles in place: same row id, first_seen_at kept.
+
+    An executemany UPDATE by primary key rather than an upsert on article_id: the stored row may
+    have been matched by URL under another id, and the row id is already known.
+    """
+    for item in changed:
+        item.row["last_seen_at"] = seen
+    columns = list(changed[0].row)
+    statement = (
+        update(articles)
+        .where(articles.c.id == bindparam("row_id"))
+        .values({name: bindparam(f"new_{name}") for name in columns})
+    )
+    rows = [
+        {"row_id": row_ids[item.key], **{f"new_{k}": v for k, v in item.row.items()}}
+        for item in changed
+    ]
+    connection.execute(statement, rows)
+
+
+def _delete_children(connection: Connection, ids: list[int]) -> None:
+    for table in (article_people, article_sources, article_tags, related_links):
+        for chunk in _chunks(ids):
+            connection.execute(delete(table).where(table.c.article_id.in_(chunk)))
+
+
+def _name_ids(connection: Connection, table: Table, names: set[str]) -> dict[str, int]:
+    """Upsert names (people, sources, tags) in bulk; name -> id."""
+    if not names:
+        return {}
+    ordered = sorted(names)
+    for chunk in _chunks(ordered):
+        connection.execute(
+            _insert(connection, table)
+            .values([{"name": name} for name in chunk])
+            .on_conflict_do_nothing(index_elements=[table.c.name])
+        )
+    ids: dict[str, int] = {}
+    for chunk in _chunks(ordered):
+        query = select(table.c.name, table.c.id).where(table.c.name.in_(chunk))
+        ids.update((name, row_id) for name, row_id in connection.execute(query))
+    return ids
+
+
+def _insert_children(
+    connection: Connection, written: list[_Prepared], ids_by_key: dict[str, int]
+) -> None:
+    """Bylines, sources, tags and related links of freshly written articles."""
+    if not written:
+        return
+    lists = {
+        item.key: {
+            "writer": _names(item.article.writers),
+            "editor": _names(item.article.editors),
+            "sources": _names(item.article.sources),
+            "tags": _names(item.article.tags),
+            "related": _names(item.article.related_urls),
+        }
+        for item in written
+    }
+    person_ids = _name_ids(
+        connection,
+        people,
+        {name for values in lists.values() for name in values["writer"] + values["editor"]},
+    )
+    source_ids = _name_ids(
+        connection, sources, {name for values in lists.values() for name in values["sources"]}
+    )
+    tag_ids = _name_ids(
+        connection, tags, {name for values in lists.values() for name in values["tags"]}
+    )
+
+    rows: dict[Table, list[dict[str, Any]]] = defaultdict(list)
+    for key, values in lists.items():
+        row_id = ids_by_key[key]
+        for role in ("writer", "editor"):
+            rows[article_people] += [
+                {"article_id": row_id, "person_id": person_ids[name], "role": role, "position": i}
+                for i, name in enumerate(values[role])
+            ]
+        rows[article_sources] += [
+            {"article_id": row_id, "source_id": source_ids[name], "position": i}
+            for i, name in enumerate(values["sources"])
+        ]
+        rows[article_tags] += [
+            {"article_id": row_id, "tag_id": tag_ids[name], "position": i}
+            for i, name in enumerate(values["tags"])
+        ]
+        rows[related_links] += [
+            {"article_id": row_id, "url": url, "position": i}
+            for i, url in enumerate(values["related"])
+        ]
+    for table, table_rows in rows.items():
+        for chunk in _chunks(table_rows):
+            connection.execute(
+                _insert(connection, table).values(list(chunk)).on_conflict_do_nothing()
+            )
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def _load_articles(connection: Connection, ids: Sequence[int]) -> dict[int, tuple[Article, str]]:
+    """Row id -> (Article, content hash) for these rows, children included, in 5 queries a chunk."""
+    loaded: dict[int, tuple[Article, str]] = {}
+    for chunk in _chunks(list(ids)):
+        for row in connection.execute(select(articles).where(articles.c.id.in_(chunk))).mappings():
+            article = Article(
+                url=row["url"],
+                article_id=row["article_id"],
+                title=row["title"],
+                published_at=to_aware_utc(row["published_at"]),
+                updated_at=to_aware_utc(row["updated_at"]),
+                section=row["section"],
+                subsection=row["subsection"],
+                dateline=row["dateline"],
+                body=row["body"],
+                image_url=row["image_url"],
+                image_caption=row["image_caption"],
+                image_credit=row["image_credit"],
+                word_count=row["word_count"],
+                fetched_at=to_aware_utc(row["fetched_at"]),
+            )
+            loaded[row["id"]] = (article, row["content_hash"])
+        bylines = (
+            select(article_people.c.article_id, article_people.c.role, people.c.name)
+            .join(people, people.c.id == article_people.c.person_id)
+            .where(article_people.c.article_id.in_(chunk))
+            .order_by(article_people.c.article_id, article_people.c.position)
+        )
+        for row_id, role, name in connection.execute(bylines):
+            article = loaded[row_id][0]
+            (article.writers if role == "writer" else article.editors).append(name)
+        for link, names, attribute in (
+            (article_sources.c.source_id, sources, "sources"),
+            (article_tags.c.tag_id, tags, "tags"),
+        ):
+            query = (
+                select(link.table.c.article_id, names.c.name)
+                .join(names, names.c.id == link)
+                .where(link.table.c.article_id.in_(chunk))
+                .order_by(link.table.c.article_id, link.table.c.position)
+            )
+            for row_id, name in connection.execute(query):
+                getattr(loaded[row_id][0], attribute).append(name)
+        query = (
+            select(related_links.c.article_id, related_links.c.url)
+            .where(related_links.c.article_id.in_(chunk))
+            .order_by(related_links.c.article_id, related_links.c.position)
+        )
+        for row_id, url in connection.execute(query):
+            loaded[row_id][0].related_urls.append(url)
+    return loaded
+
+
+def _find_row_id(connection: Connection, url_or_article_id: str) -> int | None:
+    candidates = {url_or_article_id}
+    if canonical := canonical_url(url_or_article_id):
+        candidates.add(canonical)
+    if key := article_id_from_url(url_or_article_id):
+        candidates.add(key)
+    query = select(articles.c.id).where(
+        or_(articles.c.url.in_(candidates), articles.c.article_id.in_(candidates))
+    )
+    return connection.execute(query.limit(1)).scalar()
+
+
+def load_article(engine: Engine, url_or_article_id: str) -> Article | None:
+    """The stored (current) version of an article, by URL (any form) or article_id."""
+    with engine.connect() as connection:
+        row_id = _find_row_id(connection, url_or_article_id)
+        if row_id is None:
+            return None
+        return _load_articles(connection, [row_id])[row_id][0]
+
+
+def load_revisions(engine: Engine, url_or_article_id: str) -> list[Article]:
+    """Earlier versions of an article, oldest first (fetched_at = when that version was fetched)."""
+    with engine.connect() as connection:
+        row_id = _find_row_id(connection, url_or_article_id)
+        if row_id is None:
+            return []
+        current = connection.execute(
+            select(articles.c.article_id).where(articles.c.id == row_id)
+        ).scalar_one()
+        query = (
+            select(revisions)
+            .where(revisions.c.article_id == row_id)
+            .order_by(revisions.c.replaced_at, revisions.c.id)
+        )
+        versions = []
+        for row in connection.execute(query).mappings():
+            fields = dict(row["fields"] or {})
+            versions.append(
+                Article(
+                    article_id=current,
+                    title=row["title"],
+                    body=row["body"],
+                    published_at=to_aware_utc(row["published_at"]),
+                    updated_at=to_aware_utc(row["updated_at"]),
+                    fetched_at=to_aware_utc(row["fetched_at"]),
+                    **{name: fields[name] for name in _REVISION_JSON_FIELDS if name in fields},
+                )
+            )
+        return versions
+
+
+def known_urls(engine: Engine, urls: Iterable[str]) -> set[str]:
+    """Those of these canonical article URLs that are stored (matched by URL or article id,
+    so a listing's different slug for a stored article still counts as known)."""
+    wanted = list(dict.fromkeys(urls))
+    if not wanted:
+        return set()
+    key_of = {url: article_id_from_url(url) for url in wanted}
+    found: set[str] = set()
+    with engine.connect() as connection:
+        for chunk in _chunks(wanted):
+            keys = [key for url in chunk if (key := key_of[url])]
+            query = select(articles.c.url, articles.c.article_id).where(
+                or_(articles.c.url.in_(chunk), articles.c.article_id.in_(keys))
+            )
+            stored_urls: set[str] = set()
+            stored_keys: set[str] = set()
+            for url, key in connection.execute(query):
+                stored_urls.add(url)
+                stored_keys.add(key)
+            found.update(url for url in chunk if url in stored_urls or key_of[url] in stored_keys)
+    return found
+
+
+def urls_published_since(engine: Engine, since: datetime) -> list[str]:
+    """URLs of stored articles published at or after ``since``, newest first (for revisits)."""
+    query = (
+        select(articles.c.url)
+        .where(articles.c.published_at >= to_naive_utc(since))
+        .order_by(articles.c.published_at.desc(), articles.c.id.desc())
+    )
+    with engine.connect() as connection:
+        return list(connection.execute(query).scalars())
+
+
+def count_articles(engine: Engine) -> int:
+    """How many articles the archive holds."""
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(articles)).scalar_one()
