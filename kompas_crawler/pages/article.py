@@ -1,0 +1,397 @@
+"""Kompas article page -> :class:`Article`. No requests, no database, no clock.
+
+Handles both markup eras: the 2017-2023 layout (``read__credit__item``, ``div.photo``) and the
+2023-on layout (``credit-title-name h6``, "Sumber AFP" credit line, "Diperbarui" times).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from lxml import etree
+from lxml.cssselect import CSSSelector
+from scrapy.http import TextResponse
+
+from kompas_crawler import processors as p
+from kompas_crawler.items import Article
+from kompas_crawler.loaders import ArticleLoader
+from kompas_crawler.urls import canonical_url
+
+logger = logging.getLogger(__name__)
+
+Element = etree._Element
+
+_CANONICAL = CSSSelector('link[rel="canonical"]')
+_META = etree.XPath("//meta[@content]")
+_JSON_LD = etree.XPath("//script[@type='application/ld+json']/text()")
+_TITLE = CSSSelector("h1.read__title")
+_HTML_TITLE = etree.XPath("//head/title")
+_READ_TIME = CSSSelector("div.read__time")
+_WRITER_CREDITS = CSSSelector("div.read__credit__item#penulis")
+_EDITOR_CREDITS = CSSSelector("div.read__credit__item#editor")
+_WRITER_NAMES = CSSSelector("div.credit-title-name h6")
+_EDITOR_NAMES = CSSSelector("div.credit-title-nameEditor")
+_CREDIT_BLOCKS = CSSSelector("div.read__credit, div.credit, div.read__header")
+_BREADCRUMB = CSSSelector("ul.breadcrumb__wrap li.breadcrumb__item")
+_TAG_LINKS = CSSSelector("ul.tag__article__wrap a.tag__article__link")
+_LEAD_PHOTO = CSSSelector("div.photo, div.photo__wrap")
+_PHOTO_CREDIT = CSSSelector(".photo__author, span.author")
+_PHOTO_CAPTION = CSSSelector(".photo__caption")
+_CONTENT = CSSSelector("div.read__content")
+_PAGING_LINKS = CSSSelector("div.read__paging a[href]")
+_ARTICLE_MARKERS = CSSSelector("h1.read__title, div.read__content, div.read__time")
+
+# Inside the body: whole subtrees that are never article text.
+_SKIPPED_TAGS = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "iframe",
+        "object",
+        "embed",
+        "img",
+        "picture",
+        "figure",
+        "video",
+        "audio",
+        "svg",
+        "button",
+        "form",
+        "input",
+        "select",
+        "textarea",
+        "ins",
+    }
+)
+_SKIPPED_CLASS_PREFIXES = (
+    "inject-baca-juga",
+    "kompasidRec",
+    "gate-kgplus",
+    "read__paging",
+    "ads-on-body",
+    "fb-quote",
+    "twitter-tweet",
+    "instagram-media",
+    "tiktok-embed",
+    "photo",
+    "video",
+    "ads-",
+    "ads_",
+    "advertisement",
+)
+_BLOCK_TAGS = frozenset(["p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre"])
+_END_OF_ARTICLE = "EndOfArticle"
+_BREAK = "\n"
+
+
+def parse_article(response: TextResponse, fetched_at: datetime) -> Article:
+    """The article on ``response``; fields it cannot find stay None or empty. Never raises."""
+    try:
+        return _ArticlePage(response).load(fetched_at)
+    except Exception:  # a crawl must survive any page; the validation pipeline drops bad items
+        logger.exception("could not parse article %s", response.url)
+        return Article(url=canonical_url(response.url), fetched_at=p.utc_datetime(fetched_at))
+
+
+def has_more_pages(response: TextResponse) -> bool:
+    """True for one page of a multi-page article (not already its ``?page=all`` form)."""
+    if "all" in parse_qs(urlsplit(response.url).query).get("page", []):
+        return False
+    root = _root(response)
+    return root is not None and any(
+        "page=" in (link.get("href") or "") for link in _PAGING_LINKS(root)
+    )
+
+
+def is_article_page(response: TextResponse) -> bool:
+    """True when the markup is an article page (title, body or time block of an article)."""
+    root = _root(response)
+    if root is None:
+        return False
+    return bool(_ARTICLE_MARKERS(root)) or _news_article(root) is not None
+
+
+def _root(response: TextResponse) -> Element | None:
+    try:
+        root = response.selector.root
+    except (AttributeError, ValueError, TypeError):
+        return None
+    return root if isinstance(root, etree._Element) else None
+
+
+class _ArticlePage:
+    """One parsed page; each method reads one field group from it."""
+
+    def __init__(self, response: TextResponse) -> None:
+        self.response = response
+        root = _root(response)
+        self.root: Element = root if root is not None else etree.Element("html")
+        self.meta = _meta_contents(self.root)
+        self.ld = _news_article(self.root) or {}
+        self.loader = ArticleLoader()
+
+    def load(self, fetched_at: datetime) -> Article:
+        self.load_url()
+        self.load_title()
+        self.load_times()
+        self.load_credits()
+        self.load_section()
+        self.load_tags()
+        self.load_body()
+        self.load_image()
+        self.loader.add_value("fetched_at", fetched_at)
+        article: Article = self.loader.load_item()
+        article.word_count = p.count_words(article.body)
+        return article
+
+    def load_url(self) -> None:
+        canonical = [link.get("href") or "" for link in _CANONICAL(self.root)]
+        urls = [url for url in canonical if canonical_url(url)] or [self.response.url]
+        self.loader.add_value("url", urls[0])
+        self.loader.add_value("article_id", self.loader.get_output_value("url"))
+
+    def load_title(self) -> None:
+        self.loader.add_value("title", [_text(node) for node in _TITLE(self.root)])
+        self.loader.add_value("title", self.meta.get("og:title"))
+        self.loader.add_value("title", self.ld.get("headline"))
+        self.loader.add_value("title", [_text(node) for node in _HTML_TITLE(self.root)])
+
+    def load_times(self) -> None:
+        shown_published, shown_updated = p.split_read_time(self._first_text(_READ_TIME))
+        # Most precise first: seconds (meta, JSON-LD) before the minutes shown on the page.
+        self.loader.add_value("published_at", self.meta.get("content_PublishedDate"))
+        self.loader.add_value("published_at", self.meta.get("article:published_time"))
+        self.loader.add_value("published_at", _ld_text(self.ld.get("datePublished")))
+        self.loader.add_value("published_at", shown_published)
+        published = self.loader.get_output_value("published_at")
+        # An "update" at or before publication is the CMS repeating the publish time.
+        readings = [
+            p.utc_datetime(self.meta.get("article:modified_time")),
+            p.utc_datetime(_ld_text(self.ld.get("dateModified"))),
+            p.utc_datetime(shown_updated),
+        ]
+        later = [when for when in readings if when and (published is None or when > published)]
+        self.loader.add_value("updated_at", later)
+
+    def load_credits(self) -> None:
+        self.loader.add_value("writers", self.meta.get("content_author"))
+        for credit in _WRITER_CREDITS(self.root):
+            self.loader.add_value("writers", _credit_names(credit))
+        self.loader.add_value("writers", [_text(node) for node in _WRITER_NAMES(self.root)])
+
+        self.loader.add_value("editors", self.meta.get("content_editor"))
+        for credit in _EDITOR_CREDITS(self.root):
+            self.loader.add_value("editors", _credit_names(credit))
+        for credit in _EDITOR_NAMES(self.root):
+            self.loader.add_value("editors", _credit_names(credit, "h6"))
+        if not self.loader.get_output_value("editors"):
+            # JSON-LD "author" is the editor on Kompas, never the writer.
+            self.loader.add_value("editors", _ld_names(self.ld.get("author")))
+
+        self.loader.add_value("sources", self.meta.get("content_source"))
+        self.loader.add_value("sources", list(self._credit_sources()))
+
+    def _credit_sources(self) -> Iterator[str | None]:
+        # "Sumber AFP": a short line in the credit block that starts with the label.
+        for block in _CREDIT_BLOCKS(self.root):
+            for node in block.iter(tag=etree.Element):
+                text = _text(node)
+                if text and len(text) < 100 and re.match(r"sumber\b", text, re.I):
+                    yield text
+
+    def load_section(self) -> None:
+        crumbs = [_text(item) for item in _BREADCRUMB(self.root)]
+        self.loader.add_value("section", self.meta.get("content_category"))
+        self.loader.add_value("subsection", self.meta.get("content_subcategory"))
+        # Breadcrumb: Home > Section > Subsection.
+        self.loader.add_value("section", crumbs[1:2])
+        self.loader.add_value("subsection", crumbs[2:3])
+
+    def load_tags(self) -> None:
+        self.loader.add_value("tags", self.meta.get("content_tags"))
+        self.loader.add_value("tags", self.meta.get("content_tag"))
+        if not self.loader.get_output_value("tags"):
+            self.loader.add_value("tags", [_text(link) for link in _TAG_LINKS(self.root)])
+
+    def load_body(self) -> None:
+        contents = _CONTENT(self.root)
+        if not contents:
+            return
+        body = _Body(self.response)
+        body.read(contents[0])
+        self.loader.add_value("body", body.paragraphs)
+        self.loader.add_value("dateline", body.paragraphs[:1])
+        self.loader.add_value("related_urls", body.related)
+        self.loader.add_value("sources", body.sources)
+
+    def load_image(self) -> None:
+        photos = _LEAD_PHOTO(self.root)
+        if photos:
+            photo = photos[0]
+            if (
+                photo.get("class", "").split()[0:1] == ["photo__wrap"]
+                and photo.getparent() is not None
+            ):
+                photo = photo.getparent()
+            self._load_photo(photo)
+        self.loader.add_value("image_url", self.meta.get("og:image"))
+        self.loader.add_value("image_url", _ld_image(self.ld.get("image")))
+
+    def _load_photo(self, photo: Element) -> None:
+        images = photo.xpath(".//img")
+        if images:
+            image = images[0]
+            self.loader.add_value("image_url", [image.get("data-src"), image.get("src")])
+        credit = _PHOTO_CREDIT(photo)
+        self.loader.add_value("image_credit", [_text(node) for node in credit])
+        caption = _PHOTO_CAPTION(photo)
+        if caption:
+            self.loader.add_value("image_caption", _text(caption[0]))
+        elif credit:
+            # 2017-2022: <span class="author">CREDIT</span>Caption text.
+            self.loader.add_value("image_caption", credit[0].tail)
+        if images:
+            self.loader.add_value("image_caption", images[0].get("alt"))
+
+    def _first_text(self, selector: CSSSelector) -> str | None:
+        nodes = selector(self.root)
+        return _text(nodes[0]) if nodes else None
+
+
+class _Body:
+    """Walks ``div.read__content`` once: paragraphs, inline "Baca juga" links, closing source."""
+
+    def __init__(self, response: TextResponse) -> None:
+        self.response = response
+        self.paragraphs: list[str] = []
+        self.related: list[str] = []
+        self.sources: list[str] = []
+        self._ended = False
+
+    def read(self, content: Element) -> None:
+        blocks = list(self._blocks(content))
+        if not blocks:
+            # Very old pages: bare text with <br><br> between paragraphs.
+            blocks = [content]
+        for block in blocks:
+            self._read_block(block)
+
+    def _blocks(self, element: Element) -> Iterator[Element]:
+        for child in element:
+            if self._ended:
+                return
+            if not isinstance(child.tag, str) or _is_skipped(child):
+                continue
+            if child.get("id") == _END_OF_ARTICLE:
+                self._ended = True
+                return
+            if child.tag in _BLOCK_TAGS:
+                yield child
+            else:
+                yield from self._blocks(child)
+
+    def _read_block(self, block: Element) -> None:
+        raw = "".join(_text_parts(block))
+        for chunk in re.split(r"\n\s*\n", raw):
+            text = p.clean_text(chunk)
+            if text is None:
+                continue
+            if p.is_related_paragraph(text):
+                self.related.extend(
+                    self.response.urljoin(href) for href in block.xpath(".//a/@href")
+                )
+            elif p.source_line(text):
+                self.sources.append(p.source_line(text) or "")
+            elif not p.is_noise_paragraph(text):
+                self.paragraphs.append(text)
+
+
+def _is_skipped(element: Element) -> bool:
+    if element.tag in _SKIPPED_TAGS:
+        return True
+    classes = element.get("class")
+    return bool(classes) and any(
+        token.startswith(_SKIPPED_CLASS_PREFIXES) for token in classes.split()
+    )
+
+
+def _text_parts(element: Element) -> Iterator[str]:
+    """Text of an element in order, skipping noise subtrees but keeping the text after them."""
+    if element.text:
+        yield element.text
+    for child in element:
+        if isinstance(child.tag, str) and not _is_skipped(child):
+            if child.tag == "br":
+                yield _BREAK
+            else:
+                yield from _text_parts(child)
+        if child.tail:
+            yield child.tail
+
+
+def _text(element: Element) -> str | None:
+    return p.clean_text("".join(_text_parts(element)))
+
+
+def _credit_names(credit: Element, name_tag: str = "a") -> list[str | None]:
+    names = [_text(node) for node in credit.iter(name_tag)]
+    return names or [_text(credit)]
+
+
+def _meta_contents(root: Element) -> dict[str, str]:
+    contents: dict[str, str] = {}
+    for meta in _META(root):
+        key = meta.get("name") or meta.get("property") or meta.get("itemprop")
+        if key and key not in contents and (meta.get("content") or "").strip():
+            contents[key] = meta.get("content")
+    return contents
+
+
+def _news_article(root: Element) -> dict[str, Any] | None:
+    for script in _JSON_LD(root):
+        try:
+            data = json.loads(script, strict=False)
+        except ValueError:
+            logger.debug("unreadable JSON-LD block skipped")
+            continue
+        for node in _ld_nodes(data):
+            types = node.get("@type")
+            types = types if isinstance(types, list) else [types]
+            if "NewsArticle" in types or "Article" in types:
+                return node
+    return None
+
+
+def _ld_nodes(data: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(data, list):
+        for item in data:
+            yield from _ld_nodes(item)
+    elif isinstance(data, dict):
+        yield data
+        yield from _ld_nodes(data.get("@graph"))
+
+
+def _ld_text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _ld_names(value: Any) -> list[str]:
+    people = value if isinstance(value, list) else [value]
+    names = [person.get("name") if isinstance(person, dict) else person for person in people]
+    return [name for name in names if isinstance(name, str)]
+
+
+def _ld_image(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("url")
+    return value if isinstance(value, str) else None

@@ -1,0 +1,374 @@
+"""Pure text -> value helpers: WIB timestamps, bylines, body text. No Scrapy in here.
+
+Every function takes any string and returns a clean value or None (an empty list for lists); none
+of them raises on odd input, because pages in the archive span a decade of markup.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import string
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+WIB = timezone(timedelta(hours=7), "WIB")
+WITA = timezone(timedelta(hours=8), "WITA")
+WIT = timezone(timedelta(hours=9), "WIT")
+_ZONES = {"WIB": WIB, "WITA": WITA, "WIT": WIT}
+_ZONE_NAMES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
+
+# Kompas started publishing online in 1995; anything outside this window is a misparse.
+_MIN_YEAR, _MAX_YEAR = 1995, 2100
+
+_MONTHS = {
+    "januari": 1, "jan": 1,
+    "februari": 2, "pebruari": 2, "feb": 2, "peb": 2,
+    "maret": 3, "mar": 3,
+    "april": 4, "apr": 4,
+    "mei": 5, "may": 5,
+    "juni": 6, "jun": 6,
+    "juli": 7, "jul": 7,
+    "agustus": 8, "agu": 8, "agt": 8, "ags": 8, "agst": 8, "aug": 8,
+    "september": 9, "sept": 9, "sep": 9,
+    "oktober": 10, "okt": 10, "oct": 10,
+    "november": 11, "nopember": 11, "nov": 11, "nop": 11,
+    "desember": 12, "des": 12, "dec": 12,
+}  # fmt: skip
+_MONTH_ALTERNATION = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_CLOCK = r"(?:,?\s*(?:pukul\s*)?(?P<H>\d{1,2})[:.](?P<M>\d{2})(?:[:.](?P<S>\d{2}))?)?"
+_ZONE = r"(?:\s*(?P<zone>WITA|WIT|WIB)\b)?"
+
+# 27/01/2022, 21:06 WIB (day first, always)
+_SLASH_FORM = re.compile(
+    r"(?<!\d)(?P<d>\d{1,2})[/-](?P<m>\d{1,2})[/-](?P<y>\d{4})(?!\d)" + _CLOCK + _ZONE, re.I
+)
+# 17 Desember 2025, 09:46 WIB
+_NAMED_FORM = re.compile(
+    r"(?<!\d)(?P<d>\d{1,2})\s+(?P<mon>" + _MONTH_ALTERNATION + r")\.?\s+(?P<y>\d{4})(?!\d)"
+    + _CLOCK + _ZONE,
+    re.I,
+)  # fmt: skip
+# 2022-01-27 21:06:00 (meta, WIB) or 2022-01-27T14:06:00+00:00 (JSON-LD, ISO with offset)
+_ISO_FORM = re.compile(
+    r"(?<!\d)(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})"
+    r"(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?)?"
+    r"\s*(?P<offset>Z|[+-]\d{2}:?\d{2})?" + _ZONE,
+    re.I,
+)
+# 2 jam yang lalu, 5 menit lalu, kemarin
+_RELATIVE_FORM = re.compile(
+    r"(?P<n>\d{1,4}|se|satu)\s*(?P<unit>detik|menit|jam|hari|minggu|pekan)\s+(?:yang\s+)?lalu",
+    re.I,
+)
+_YESTERDAY = re.compile(r"\bkemarin\b", re.I)
+_RELATIVE_SECONDS = {"detik": 1, "menit": 60, "jam": 3600, "hari": 86400, "minggu": 604800}
+_RELATIVE_SECONDS["pekan"] = _RELATIVE_SECONDS["minggu"]
+# Only hand a string to dateparser when it could hold a date; it reads "Senin" alone as a date.
+_WORTH_DATEPARSER = re.compile(r"\d|\b(?:kemarin|lalu|hari ini|tadi)\b", re.I)
+_DATEPARSER_MAX_LEN = 120
+
+_SPACE = re.compile(r"\s+")
+
+_INVISIBLE = str.maketrans({"\xa0": " ", "\u200b": None, "\u200c": None, "\ufeff": None})
+
+
+def clean_text(text: Any) -> str | None:
+    """Whitespace collapsed, invisible characters dropped; None when nothing is left."""
+    if not isinstance(text, str):
+        return None
+    cleaned = _SPACE.sub(" ", text.translate(_INVISIBLE)).strip()
+    return cleaned or None
+
+
+# --- timestamps -------------------------------------------------------------------------------
+
+
+def parse_wib_datetime(text: Any, now: datetime | None = None) -> datetime | None:
+    """A Kompas timestamp as a UTC-aware datetime, or None.
+
+    Naive times are WIB (UTC+7) unless the text says WITA/WIT or carries an ISO offset. Relative
+    forms ("2 jam yang lalu", "kemarin") are resolved against ``now``; without it they give None.
+    """
+    if not isinstance(text, str) or not text.strip():
+        return None
+    try:
+        parsed = _parse_exact(text, now)
+        if parsed is None and _WORTH_DATEPARSER.search(text) and len(text) <= _DATEPARSER_MAX_LEN:
+            parsed = _parse_with_dateparser(text, now)
+    except (ValueError, OverflowError) as error:
+        logger.debug("unreadable timestamp %r: %s", text, error)
+        return None
+    if parsed is None or not _MIN_YEAR <= parsed.year <= _MAX_YEAR:
+        return None
+    return parsed.astimezone(UTC)
+
+
+def utc_datetime(value: Any) -> datetime | None:
+    """A datetime (naive taken as UTC) or Kompas timestamp text as a UTC-aware datetime."""
+    if isinstance(value, datetime):
+        return _aware(value).astimezone(UTC)
+    return parse_wib_datetime(value)
+
+
+def _parse_exact(text: str, now: datetime | None) -> datetime | None:
+    for pattern in (_SLASH_FORM, _NAMED_FORM, _ISO_FORM):
+        match = pattern.search(text)
+        if match is not None:
+            return _from_match(match)
+    if now is not None:
+        return _parse_relative(text, now)
+    return None
+
+
+def _from_match(match: re.Match[str]) -> datetime:
+    groups = match.groupdict()
+    month = _MONTHS[groups["mon"].lower()] if groups.get("mon") else int(groups["m"])
+    tz = _ZONES[groups["zone"].upper()] if groups.get("zone") else WIB
+    offset = groups.get("offset")
+    if offset:
+        tz = _offset_zone(offset)
+    return datetime(
+        int(groups["y"]),
+        month,
+        int(groups["d"]),
+        int(groups["H"] or 0),
+        int(groups["M"] or 0),
+        int(groups["S"] or 0),
+        tzinfo=tz,
+    )
+
+
+def _offset_zone(offset: str) -> timezone:
+    if offset.upper() == "Z":
+        return UTC
+    sign = -1 if offset[0] == "-" else 1
+    digits = offset[1:].replace(":", "")
+    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+
+
+def _parse_relative(text: str, now: datetime) -> datetime | None:
+    now = _aware(now)
+    match = _RELATIVE_FORM.search(text)
+    if match is not None:
+        count = 1 if match["n"].lower() in {"se", "satu"} else int(match["n"])
+        return now - timedelta(seconds=count * _RELATIVE_SECONDS[match["unit"].lower()])
+    if _YESTERDAY.search(text) and not re.search(r"\d", text):
+        return now - timedelta(days=1)
+    return None
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _parse_with_dateparser(text: str, now: datetime | None) -> datetime | None:
+    import dateparser  # lazy: importing it costs ~0.3 s and the common forms never need it
+
+    zone = re.search(r"\b(WITA|WIT|WIB)\b", text, re.I)
+    zone_name = _ZONE_NAMES[zone[1].upper()] if zone else "Asia/Jakarta"
+    settings: dict[str, Any] = {
+        "DATE_ORDER": "DMY",
+        "TIMEZONE": zone_name,
+        "RETURN_AS_TIMEZONE_AWARE": True,
+        "PREFER_DATES_FROM": "past",
+    }
+    if now is not None:
+        local_zone = _ZONES[zone[1].upper()] if zone else WIB
+        settings["RELATIVE_BASE"] = _aware(now).astimezone(local_zone).replace(tzinfo=None)
+    stripped = re.sub(r"\b(?:WITA|WIT|WIB)\b", " ", text, flags=re.I)
+    try:
+        parsed = dateparser.parse(stripped, languages=["id"], settings=settings)
+    except Exception as error:  # dateparser raises a zoo of types on odd strings
+        logger.debug("dateparser failed on %r: %s", text, error)
+        return None
+    if parsed is not None and parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=WIB)
+    return parsed
+
+
+def split_read_time(text: Any) -> tuple[str | None, str | None]:
+    """``div.read__time`` text split into (published, updated) at the word "Diperbarui"."""
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return None, None
+    published, *updated = re.split(r"\bdiperbarui\b", cleaned, maxsplit=1, flags=re.I)
+    return clean_text(published), clean_text(updated[0]) if updated else None
+
+
+def most_precise(moments: Iterable[datetime | None], what: str = "timestamp") -> datetime | None:
+    """The first (most precise) of several readings of one moment; logs readings that disagree.
+
+    Callers list sources from most to least precise. Sources shown to the minute agree with a
+    source shown to the second when they fall within the same minute.
+    """
+    present = [moment for moment in moments if moment is not None]
+    if not present:
+        return None
+    best = present[0]
+    for other in present[1:]:
+        if abs(other - best) >= timedelta(minutes=1):
+            logger.warning("%s sources disagree: %s vs %s; keeping %s", what, best, other, best)
+    return best
+
+
+# --- bylines ----------------------------------------------------------------------------------
+
+_LABELS = r"penulis|editor|penyunting|sumber|oleh|reporter|kontributor|fotografer|tim\s+penulis"
+_LEADING_LABEL = re.compile(r"^(?:(?:" + _LABELS + r")\b\s*:?\s*)+", re.I)
+_TRAILING_LABEL = re.compile(r"(?:\s*\b(?:" + _LABELS + r")\s*:?)+$", re.I)
+_NAME_SEPARATORS = re.compile(r"\s*(?:[,;|&/\n]|\bdan\b|\band\b)\s*", re.I)
+_EDGE_PUNCTUATION = " \t,;:|.-\u2013\u2014\u00b7\u2022"
+
+
+def split_names(text: Any) -> list[str]:
+    """People in a byline: labels stripped, ``A, B dan C`` split, case and duplicates cleaned."""
+    return _dedupe(_fix_case(name) for name in _split_byline(text))
+
+
+def split_sources(text: Any) -> list[str]:
+    """Wire agencies and outlets in a credit line (``Sumber AFP``, ``Reuters, AP``), case kept."""
+    return _dedupe(_split_byline(text))
+
+
+def _split_byline(text: Any) -> list[str]:
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return []
+    names = []
+    for part in _NAME_SEPARATORS.split(cleaned):
+        name = _TRAILING_LABEL.sub("", _LEADING_LABEL.sub("", part)).strip(_EDGE_PUNCTUATION)
+        if name and any(char.isalpha() for char in name):
+            names.append(name)
+    return names
+
+
+def _fix_case(name: str) -> str:
+    # Bylines typed in capitals ("ADITYA JAYA ISWARA") or lower case; mixed case is left alone.
+    if name.isupper() or name.islower():
+        return string.capwords(name)
+    return name
+
+
+def _dedupe(values: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    unique = []
+    for value in values:
+        key = value.casefold()
+        if key not in seen:
+            seen.add(key)
+            unique.append(value)
+    return unique
+
+
+def unique(values: Iterable[Any]) -> list[Any]:
+    """Values in first-seen order without repeats (strings compared case-insensitively)."""
+    seen: set[Any] = set()
+    result = []
+    for value in values:
+        key = value.casefold() if isinstance(value, str) else value
+        if value is not None and key not in seen:
+            seen.add(key)
+            result.append(value)
+    return result
+
+
+def split_tags(text: Any) -> list[str]:
+    """Tags from ``content_tag(s)``: comma separated, whitespace cleaned, duplicates dropped."""
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return []
+    return _dedupe(tag for tag in (clean_text(part) for part in cleaned.split(",")) if tag)
+
+
+# --- body text --------------------------------------------------------------------------------
+
+_NOISE_PARAGRAPH = re.compile(
+    r"^(?:baca juga\b"
+    r"|advertisement$"
+    r"|scroll to continue with content$"
+    r"|simak breaking news\b.*whatsapp"
+    r"|dapatkan update berita pilihan\b"
+    r"|baca berita tanpa iklan\b"
+    r"|berikan komentar\b"
+    r"|lihat foto$"
+    r"|\[?video\]?$"
+    r")",
+    re.I | re.S,
+)
+_RELATED_PARAGRAPH = re.compile(r"^baca juga\b", re.I)
+_SOURCE_PARAGRAPH = re.compile(r"^sumber\s*:\s*(?P<source>[^(]+?)\s*(?:\(.*\))?\s*$", re.I | re.S)
+_DATELINE = re.compile(
+    r"^(?P<place>[A-Z][A-Z .'\u2019()-]*?(?:,\s*[A-Z][A-Z .'\u2019()-]*?)*)"
+    r"\s*,\s*KOMPAS\.com\s*[-\u2013\u2014]",
+    re.S,
+)
+
+
+def is_noise_paragraph(text: Any) -> bool:
+    """True for the lines Kompas puts inside article bodies that are not article text."""
+    cleaned = clean_text(text)
+    return cleaned is None or bool(_NOISE_PARAGRAPH.match(cleaned))
+
+
+def is_related_paragraph(text: Any) -> bool:
+    """True for the inline "Baca juga: <link>" lines."""
+    cleaned = clean_text(text)
+    return cleaned is not None and bool(_RELATED_PARAGRAPH.match(cleaned))
+
+
+def source_line(text: Any) -> str | None:
+    """The outlet named in a closing ``SUMBER: KOMPAS TV (Penulis: ... | Editor: ...)`` line."""
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return None
+    match = _SOURCE_PARAGRAPH.match(cleaned)
+    return clean_text(match["source"]) if match else None
+
+
+def dateline(text: Any) -> str | None:
+    """Where a lead paragraph was filed: ``WASHINGTON DC, KOMPAS.com - ...`` -> WASHINGTON DC."""
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return None
+    match = _DATELINE.match(cleaned)
+    return clean_text(match["place"]) if match else None
+
+
+def strip_page_suffix(title: Any) -> str | None:
+    """``og:title`` of a paged article without its " Halaman all" / " Halaman 2" suffix."""
+    cleaned = clean_text(title)
+    if cleaned is None:
+        return None
+    return clean_text(re.sub(r"\s+Halaman\s+(?:all|\d+)$", "", cleaned, flags=re.I))
+
+
+def strip_site_suffix(title: Any) -> str | None:
+    """``<title>`` without the trailing " - Kompas.com" site name."""
+    cleaned = clean_text(title)
+    if cleaned is None:
+        return None
+    return clean_text(re.sub(r"\s*[-|]\s*Kompas\.com\s*$", "", cleaned, flags=re.I))
+
+
+def join_paragraphs(paragraphs: Iterable[Any]) -> str | None:
+    """Paragraphs joined by a blank line; None when there are none."""
+    kept = [paragraph for paragraph in (clean_text(p) for p in paragraphs) if paragraph]
+    return "\n\n".join(kept) or None
+
+
+def count_words(text: Any) -> int | None:
+    """Words in a body, split on whitespace; None for no body."""
+    cleaned = clean_text(text)
+    return len(cleaned.split()) if cleaned else None
+
+
+def image_url(url: Any) -> str | None:
+    """An absolute http(s) image URL, or None (lazy-load placeholders, data: URIs)."""
+    cleaned = clean_text(url)
+    if cleaned is None or not cleaned.lower().startswith(("http://", "https://", "//")):
+        return None
+    return "https:" + cleaned if cleaned.startswith("//") else cleaned
