@@ -30,7 +30,15 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
-ITEM_PIPELINES: dict[str, int] = {}
+ITEM_PIPELINES: dict[str, int] = {
+    "kompas_crawler.pipelines.validate.ValidatePipeline": 100,
+    "kompas_crawler.pipelines.deduplicate.DeduplicatePipeline": 200,
+    "kompas_crawler.pipelines.store.StorePipeline": 900,
+}
+# Articles are committed in batches of this size, and at least every KOMPAS_STORE_FLUSH_SECONDS
+# (0 disables the timer); whatever is pending is committed when the crawl closes.
+KOMPAS_STORE_BATCH_SIZE = 100
+KOMPAS_STORE_FLUSH_SECONDS = 5.0
 DOWNLOADER_MIDDLEWARES: dict[str, int] = {}
 EXTENSIONS: dict[str, int] = {}
 
