@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import logging
 import re
+import weakref
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from lxml import etree
-from lxml.cssselect import CSSSelector
 from scrapy.http import TextResponse
 
 from kompas_crawler import processors as p
@@ -27,25 +27,16 @@ logger = logging.getLogger(__name__)
 
 Element = etree._Element
 
-_CANONICAL = CSSSelector('link[rel="canonical"]')
-_META = etree.XPath("//meta[@content]")
+_META = etree.XPath("//head/meta[@content]")
 _JSON_LD = etree.XPath("//script[@type='application/ld+json']/text()")
-_TITLE = CSSSelector("h1.read__title")
+_CANONICAL = etree.XPath("//head/link[@rel='canonical']/@href")
 _HTML_TITLE = etree.XPath("//head/title")
-_READ_TIME = CSSSelector("div.read__time")
-_WRITER_CREDITS = CSSSelector("div.read__credit__item#penulis")
-_EDITOR_CREDITS = CSSSelector("div.read__credit__item#editor")
-_WRITER_NAMES = CSSSelector("div.credit-title-name h6")
-_EDITOR_NAMES = CSSSelector("div.credit-title-nameEditor")
-_CREDIT_BLOCKS = CSSSelector("div.read__credit, div.credit, div.read__header")
-_BREADCRUMB = CSSSelector("ul.breadcrumb__wrap li.breadcrumb__item")
-_TAG_LINKS = CSSSelector("ul.tag__article__wrap a.tag__article__link")
-_LEAD_PHOTO = CSSSelector("div.photo, div.photo__wrap")
-_PHOTO_CREDIT = CSSSelector(".photo__author, span.author")
-_PHOTO_CAPTION = CSSSelector(".photo__caption")
-_CONTENT = CSSSelector("div.read__content")
-_PAGING_LINKS = CSSSelector("div.read__paging a[href]")
-_ARTICLE_MARKERS = CSSSelector("h1.read__title, div.read__content, div.read__time")
+# Every element the article fields come from, found in one pass and looked up by class token.
+# (A Python loop over these tags beats XPath contains(@class, ...), which stringifies every node.)
+_CLASSED_TAGS = ("div", "h1", "ul")
+_INTERESTING_CLASS = re.compile(r"read__|credit|photo|breadcrumb__wrap|tag__article__wrap")
+_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True)
+_ROOTS: weakref.WeakKeyDictionary[TextResponse, Element] = weakref.WeakKeyDictionary()
 
 # Inside the body: whole subtrees that are never article text.
 _SKIPPED_TAGS = frozenset(
@@ -105,35 +96,77 @@ def has_more_pages(response: TextResponse) -> bool:
     """True for one page of a multi-page article (not already its ``?page=all`` form)."""
     if "all" in parse_qs(urlsplit(response.url).query).get("page", []):
         return False
-    root = _root(response)
-    return root is not None and any(
-        "page=" in (link.get("href") or "") for link in _PAGING_LINKS(root)
+    return any(
+        "page=" in (link.get("href") or "")
+        for paging in _ClassIndex(html_root(response)).all("read__paging")
+        for link in paging.iter("a")
     )
 
 
 def is_article_page(response: TextResponse) -> bool:
     """True when the markup is an article page (title, body or time block of an article)."""
-    root = _root(response)
+    root = html_root(response)
+    index = _ClassIndex(root)
+    markers = ("read__title", "read__content", "read__time")
+    return any(index.all(marker) for marker in markers) or _news_article(root) is not None
+
+
+def html_root(response: TextResponse) -> Element:
+    """The page parsed once with lxml (cached per response); an empty ``<html>`` if unparsable."""
+    root = _ROOTS.get(response)
     if root is None:
-        return False
-    return bool(_ARTICLE_MARKERS(root)) or _news_article(root) is not None
+        root = _parse_html(response)
+        _ROOTS[response] = root
+    return root
 
 
-def _root(response: TextResponse) -> Element | None:
+def _parse_html(response: TextResponse) -> Element:
+    # Plain lxml.etree elements: parsel's lxml.html classes cost a Python call per element touched.
     try:
-        root = response.selector.root
-    except (AttributeError, ValueError, TypeError):
-        return None
-    return root if isinstance(root, etree._Element) else None
+        root = etree.fromstring(response.text.encode("utf-8", "replace"), _PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError, AttributeError) as error:
+        logger.debug("unparsable page %s: %s", response.url, error)
+        root = None
+    return root if root is not None else etree.Element("html")
+
+
+class _ClassIndex:
+    """Elements of interest by class token, each list in document order."""
+
+    def __init__(self, root: Element) -> None:
+        self.ordered: list[Element] = [
+            element
+            for element in root.iter(*_CLASSED_TAGS)
+            if _INTERESTING_CLASS.search(element.get("class") or "")
+        ]
+        self.by_class: dict[str, list[Element]] = {}
+        for element in self.ordered:
+            for token in element.get("class", "").split():
+                self.by_class.setdefault(token, []).append(element)
+
+    def all(self, token: str, tag: str | None = None, id: str | None = None) -> list[Element]:
+        return [
+            element
+            for element in self.by_class.get(token, [])
+            if (tag is None or element.tag == tag) and (id is None or element.get("id") == id)
+        ]
+
+    def first(self, token: str, tag: str | None = None) -> Element | None:
+        found = self.all(token, tag)
+        return found[0] if found else None
+
+    def first_of(self, *tokens: str) -> Element | None:
+        wanted = set(tokens)
+        return next((e for e in self.ordered if wanted & set(e.get("class", "").split())), None)
 
 
 class _ArticlePage:
-    """One parsed page; each method reads one field group from it."""
+    """One parsed page; each method fills one group of fields."""
 
     def __init__(self, response: TextResponse) -> None:
         self.response = response
-        root = _root(response)
-        self.root: Element = root if root is not None else etree.Element("html")
+        self.root = html_root(response)
+        self.index = _ClassIndex(self.root)
         self.meta = _meta_contents(self.root)
         self.ld = _news_article(self.root) or {}
         self.loader = ArticleLoader()
@@ -153,117 +186,141 @@ class _ArticlePage:
         return article
 
     def load_url(self) -> None:
-        canonical = [link.get("href") or "" for link in _CANONICAL(self.root)]
-        urls = [url for url in canonical if canonical_url(url)] or [self.response.url]
+        urls = [url for url in _CANONICAL(self.root) if canonical_url(url)] or [self.response.url]
         self.loader.add_value("url", urls[0])
         self.loader.add_value("article_id", self.loader.get_output_value("url"))
 
     def load_title(self) -> None:
-        self.loader.add_value("title", [_text(node) for node in _TITLE(self.root)])
-        self.loader.add_value("title", self.meta.get("og:title"))
-        self.loader.add_value("title", self.ld.get("headline"))
-        self.loader.add_value("title", [_text(node) for node in _HTML_TITLE(self.root)])
+        self.loader.add_value(
+            "title",
+            [
+                self._text_of("read__title", "h1"),
+                self.meta.get("og:title"),
+                _ld_text(self.ld.get("headline")),
+                *(_text(title) for title in _HTML_TITLE(self.root)),
+            ],
+        )
 
     def load_times(self) -> None:
-        shown_published, shown_updated = p.split_read_time(self._first_text(_READ_TIME))
+        shown_published, shown_updated = p.split_read_time(self._text_of("read__time"))
         # Most precise first: seconds (meta, JSON-LD) before the minutes shown on the page.
-        self.loader.add_value("published_at", self.meta.get("content_PublishedDate"))
-        self.loader.add_value("published_at", self.meta.get("article:published_time"))
-        self.loader.add_value("published_at", _ld_text(self.ld.get("datePublished")))
-        self.loader.add_value("published_at", shown_published)
+        self.loader.add_value(
+            "published_at",
+            [
+                self.meta.get("content_PublishedDate"),
+                self.meta.get("article:published_time"),
+                _ld_text(self.ld.get("datePublished")),
+                shown_published,
+            ],
+        )
         published = self.loader.get_output_value("published_at")
-        # An "update" at or before publication is the CMS repeating the publish time.
         readings = [
             p.utc_datetime(self.meta.get("article:modified_time")),
             p.utc_datetime(_ld_text(self.ld.get("dateModified"))),
             p.utc_datetime(shown_updated),
         ]
+        # An "update" at or before publication is the CMS repeating the publish time.
         later = [when for when in readings if when and (published is None or when > published)]
         self.loader.add_value("updated_at", later)
 
     def load_credits(self) -> None:
-        self.loader.add_value("writers", self.meta.get("content_author"))
-        for credit in _WRITER_CREDITS(self.root):
-            self.loader.add_value("writers", _credit_names(credit))
-        self.loader.add_value("writers", [_text(node) for node in _WRITER_NAMES(self.root)])
+        index = self.index
+        writers = [self.meta.get("content_author")]
+        for credit in index.all("read__credit__item", id="penulis"):
+            writers.extend(_credit_names(credit, "a"))
+        for credit in index.all("credit-title-name"):
+            writers.extend(_text(name) for name in credit.iter("h6"))
+        self.loader.add_value("writers", writers)
 
-        self.loader.add_value("editors", self.meta.get("content_editor"))
-        for credit in _EDITOR_CREDITS(self.root):
-            self.loader.add_value("editors", _credit_names(credit))
-        for credit in _EDITOR_NAMES(self.root):
-            self.loader.add_value("editors", _credit_names(credit, "h6"))
+        editors = [self.meta.get("content_editor")]
+        for credit in index.all("read__credit__item", id="editor"):
+            editors.extend(_credit_names(credit, "a"))
+        for credit in index.all("credit-title-nameEditor"):
+            editors.extend(_credit_names(credit, "h6"))
+        self.loader.add_value("editors", editors)
         if not self.loader.get_output_value("editors"):
             # JSON-LD "author" is the editor on Kompas, never the writer.
             self.loader.add_value("editors", _ld_names(self.ld.get("author")))
 
-        self.loader.add_value("sources", self.meta.get("content_source"))
-        self.loader.add_value("sources", list(self._credit_sources()))
+        self.loader.add_value("sources", [self.meta.get("content_source"), *self._credit_sources()])
 
     def _credit_sources(self) -> Iterator[str | None]:
         # "Sumber AFP": a short line in the credit block that starts with the label.
-        for block in _CREDIT_BLOCKS(self.root):
+        for block in self.index.all("read__credit") + self.index.all("credit"):
             for node in block.iter(tag=etree.Element):
                 text = _text(node)
                 if text and len(text) < 100 and re.match(r"sumber\b", text, re.I):
                     yield text
 
     def load_section(self) -> None:
-        crumbs = [_text(item) for item in _BREADCRUMB(self.root)]
-        self.loader.add_value("section", self.meta.get("content_category"))
-        self.loader.add_value("subsection", self.meta.get("content_subcategory"))
+        crumbs = [
+            _text(item)
+            for trail in self.index.all("breadcrumb__wrap")
+            for item in trail.iter("li")
+            if "breadcrumb__item" in (item.get("class") or "")
+        ]
         # Breadcrumb: Home > Section > Subsection.
-        self.loader.add_value("section", crumbs[1:2])
-        self.loader.add_value("subsection", crumbs[2:3])
+        self.loader.add_value("section", [self.meta.get("content_category"), *crumbs[1:2]])
+        self.loader.add_value("subsection", [self.meta.get("content_subcategory"), *crumbs[2:3]])
 
     def load_tags(self) -> None:
-        self.loader.add_value("tags", self.meta.get("content_tags"))
-        self.loader.add_value("tags", self.meta.get("content_tag"))
+        self.loader.add_value("tags", [self.meta.get("content_tags"), self.meta.get("content_tag")])
         if not self.loader.get_output_value("tags"):
-            self.loader.add_value("tags", [_text(link) for link in _TAG_LINKS(self.root)])
+            links = [
+                link
+                for wrap in self.index.all("tag__article__wrap")
+                for link in wrap.iter("a")
+                if "tag__article__link" in (link.get("class") or "")
+            ]
+            self.loader.add_value("tags", [_text(link) for link in links])
 
     def load_body(self) -> None:
-        contents = _CONTENT(self.root)
-        if not contents:
+        content = self.index.first("read__content")
+        if content is None:
             return
         body = _Body(self.response)
-        body.read(contents[0])
+        body.read(content)
         self.loader.add_value("body", body.paragraphs)
         self.loader.add_value("dateline", body.paragraphs[:1])
         self.loader.add_value("related_urls", body.related)
         self.loader.add_value("sources", body.sources)
 
     def load_image(self) -> None:
-        photos = _LEAD_PHOTO(self.root)
-        if photos:
-            photo = photos[0]
-            if (
-                photo.get("class", "").split()[0:1] == ["photo__wrap"]
-                and photo.getparent() is not None
-            ):
+        photo = self.index.first_of("photo", "photo__wrap")
+        if photo is not None:
+            if "photo__wrap" in photo.get("class", "").split() and photo.getparent() is not None:
                 photo = photo.getparent()
             self._load_photo(photo)
-        self.loader.add_value("image_url", self.meta.get("og:image"))
-        self.loader.add_value("image_url", _ld_image(self.ld.get("image")))
+        self.loader.add_value(
+            "image_url", [self.meta.get("og:image"), _ld_image(self.ld.get("image"))]
+        )
 
     def _load_photo(self, photo: Element) -> None:
-        images = photo.xpath(".//img")
-        if images:
-            image = images[0]
+        image = next(photo.iter("img"), None)
+        if image is not None:
             self.loader.add_value("image_url", [image.get("data-src"), image.get("src")])
-        credit = _PHOTO_CREDIT(photo)
-        self.loader.add_value("image_credit", [_text(node) for node in credit])
-        caption = _PHOTO_CAPTION(photo)
-        if caption:
-            self.loader.add_value("image_caption", _text(caption[0]))
-        elif credit:
+        credits = [
+            node
+            for node in photo.iter(tag=etree.Element)
+            if {"photo__author", "author"} & set(node.get("class", "").split())
+        ]
+        self.loader.add_value("image_credit", [_text(node) for node in credits])
+        captions = [
+            node
+            for node in photo.iter(tag=etree.Element)
+            if "photo__caption" in node.get("class", "").split()
+        ]
+        if captions:
+            self.loader.add_value("image_caption", _text(captions[0]))
+        elif credits:
             # 2017-2022: <span class="author">CREDIT</span>Caption text.
-            self.loader.add_value("image_caption", credit[0].tail)
-        if images:
-            self.loader.add_value("image_caption", images[0].get("alt"))
+            self.loader.add_value("image_caption", credits[0].tail)
+        if image is not None:
+            self.loader.add_value("image_caption", image.get("alt"))
 
-    def _first_text(self, selector: CSSSelector) -> str | None:
-        nodes = selector(self.root)
-        return _text(nodes[0]) if nodes else None
+    def _text_of(self, token: str, tag: str | None = None) -> str | None:
+        element = self.index.first(token, tag)
+        return _text(element) if element is not None else None
 
 
 class _Body:
