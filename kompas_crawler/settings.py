@@ -39,8 +39,26 @@ ITEM_PIPELINES: dict[str, int] = {
 # (0 disables the timer); whatever is pending is committed when the crawl closes.
 KOMPAS_STORE_BATCH_SIZE = 100
 KOMPAS_STORE_FLUSH_SECONDS = 5.0
-DOWNLOADER_MIDDLEWARES: dict[str, int] = {}
-EXTENSIONS: dict[str, int] = {}
+# Between RedirectMiddleware (600) and DownloaderStats (850); see the middleware's docstring.
+DOWNLOADER_MIDDLEWARES: dict[str, int] = {
+    "kompas_crawler.middlewares.OfflineMirrorMiddleware": 650,
+    # Just outside RetryMiddleware (550): sees a 429/503 first and holds the retry back.
+    "kompas_crawler.retry_after.RetryAfterMiddleware": 560,
+}
+# A 429 (or 503) Retry-After pauses all downloads that long, capped; a 429 without one waits DEFAULT.
+KOMPAS_RETRY_AFTER_DEFAULT = 10.0
+KOMPAS_RETRY_AFTER_MAX = 300.0
+# After Scrapy's CoreStats (0): the run record is closed once the finish reason is set.
+EXTENSIONS: dict[str, int] = {"kompas_crawler.extensions.RunRecorder": 1000}
+
+# Scheduled crawls. The newest-first walk stops after this many pages past the first page that
+# holds only stored articles (guards against articles shifting between pages while we walk).
+KOMPAS_INDEX_OVERLAP_PAGES = 1
+# Articles published within this many hours are fetched again by every run (0: no revisits).
+KOMPAS_REVISIT_HOURS = 48
+# `kompas-crawler crawl` writes one log file per run here, and deletes its logs older than this.
+KOMPAS_LOG_DIR = "data/logs"
+KOMPAS_LOG_KEEP_DAYS = 30
 
 FEED_EXPORT_ENCODING = "utf-8"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

@@ -1,0 +1,201 @@
+"""``scrapy crawl kompas_global``: walk the Global archive index and follow each article once.
+
+    scrapy crawl kompas_global                                    # newest first, every page
+    scrapy crawl kompas_global -a start_date=2022-01-01 -a end_date=2022-01-31   # backfill
+    scrapy crawl kompas_global -a max_pages=3                     # at most 3 pages per listing
+
+Crawl decisions only: pages are read by ``kompas_crawler.pages``, items checked and stored by the
+pipelines. Each decision is one small method (which listings to start, whether to follow the next
+index page, whether to follow an article), so incremental runs can override just that decision.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+
+from kompas_crawler.errors import ConfigError
+from kompas_crawler.items import Article
+from kompas_crawler.pages.article import has_more_pages, parse_article
+from kompas_crawler.pages.listing import Listing, parse_listing
+from kompas_crawler.urls import (
+    article_id,
+    canonical_url,
+    index_url,
+    is_global_article_url,
+    whole_article_url,
+)
+
+logger = logging.getLogger(__name__)
+
+WIB = timezone(timedelta(hours=7))
+# Index pages go ahead of articles, so the walk (and any decision to stop it) stays ahead.
+LISTING_PRIORITY = 10
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_day(name: str, value: str) -> date:
+    """A ``YYYY-MM-DD`` spider argument; ConfigError naming the argument otherwise."""
+    text = value.strip()
+    try:
+        if not _ISO_DAY.match(text):
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(
+            f"spider argument {name}={value!r} is not a date: "
+            f"use YYYY-MM-DD, e.g. {name}=2022-01-27"
+        ) from None
+
+
+def day_range(start_date: str | None, end_date: str | None, today: date) -> list[date] | None:
+    """The days a backfill walks, oldest first; None when no range was asked for."""
+    if start_date is None and end_date is None:
+        return None
+    if start_date is None:
+        raise ConfigError(
+            "spider argument end_date needs start_date too (-a start_date=YYYY-MM-DD)"
+        )
+    start = parse_day("start_date", start_date)
+    end = parse_day("end_date", end_date) if end_date is not None else today
+    if end < start:
+        raise ConfigError(f"spider argument end_date={end} is before start_date={start}")
+    return [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
+
+
+def parse_max_pages(value: str | int | None) -> int | None:
+    """The ``max_pages`` spider argument: a whole number of at least 1, or None for no bound."""
+    if value is None or value == "":
+        return None
+    try:
+        pages = int(str(value).strip())
+    except ValueError:
+        pages = 0
+    if pages < 1:
+        raise ConfigError(f"spider argument max_pages={value!r} must be a whole number >= 1")
+    return pages
+
+
+class KompasGlobalSpider(scrapy.Spider):
+    """Walks https://indeks.kompas.com/?site=global (or each day of a range) and stores every
+    Global article it lists, whole and under its canonical URL."""
+
+    name = "kompas_global"
+    allowed_domains = ["kompas.com"]  # noqa: RUF012 (Scrapy's own attribute)
+
+    def __init__(
+        self,
+        start_date: str | None = None,
+        end_date: str | None = None,
+        max_pages: str | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.days = day_range(start_date, end_date, today=datetime.now(WIB).date())
+        self.max_pages = parse_max_pages(max_pages)
+        self.followed: set[str] = set()  # article ids requested in this run
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> KompasGlobalSpider:
+        try:
+            spider = super().from_crawler(crawler, *args, **kwargs)
+        except ConfigError as error:
+            # One readable line before Scrapy's traceback; the bootstrap fails, the exit code is 1.
+            logger.critical("Cannot start: %s", error)
+            raise
+        assert isinstance(spider, KompasGlobalSpider)
+        return spider
+
+    # -- where to start ----------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for day in self.listing_days():
+            yield self.listing_request(index_url(day), day=day, page=1)
+
+    def listing_days(self) -> Iterable[date | None]:
+        """The listings to walk: each day of the range, or None for the newest-first index."""
+        return [None] if self.days is None else self.days
+
+    # -- index pages -------------------------------------------------------------------------
+
+    def listing_request(self, url: str, *, day: date | None, page: int) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=self.parse_listing,
+            cb_kwargs={"day": day, "page": page},
+            priority=LISTING_PRIORITY,
+        )
+
+    def parse_listing(
+        self, response: Response, day: date | None, page: int
+    ) -> Iterator[scrapy.Request]:
+        listing = parse_listing(response)  # type: ignore[arg-type]
+        self.crawler.stats.inc_value("kompas/listing/pages")
+        if not listing.article_urls:
+            self.logger.info("Empty listing page %s", response.url)
+        yield from self.article_requests(listing.article_urls)
+        if self.should_follow_next_page(listing, day=day, page=page):
+            assert listing.next_page_url is not None
+            yield self.listing_request(listing.next_page_url, day=day, page=page + 1)
+
+    def should_follow_next_page(self, listing: Listing, *, day: date | None, page: int) -> bool:
+        """Whether to walk on to the next index page after ``page`` of this listing."""
+        if listing.next_page_url is None or not listing.article_urls:
+            return False
+        if self.max_pages is not None and page >= self.max_pages:
+            self.logger.info("Stopping %s at max_pages=%d", index_url(day), self.max_pages)
+            return False
+        return True
+
+    # -- articles ----------------------------------------------------------------------------
+
+    def article_requests(self, urls: Iterable[str]) -> Iterator[scrapy.Request]:
+        for url in urls:
+            canonical = canonical_url(url)
+            if canonical is not None and self.should_follow_article(canonical):
+                self.followed.add(article_id(canonical) or canonical)
+                yield self.article_request(canonical)
+
+    def should_follow_article(self, canonical: str) -> bool:
+        """Whether to request this (canonical) article URL: Global, not requested yet this run."""
+        if not is_global_article_url(canonical):
+            return False
+        if (article_id(canonical) or canonical) in self.followed:
+            self.crawler.stats.inc_value("kompas/listing/repeated")
+            return False
+        return True
+
+    def article_request(self, canonical: str, *, whole: bool = False) -> scrapy.Request:
+        return scrapy.Request(
+            whole_article_url(canonical) if whole else canonical,
+            callback=self.parse_article,
+            cb_kwargs={"canonical": canonical},
+        )
+
+    def parse_article(
+        self, response: Response, canonical: str
+    ) -> Iterator[Article | scrapy.Request]:
+        if has_more_pages(response):  # type: ignore[arg-type]
+            # Page 1 of several: the whole text is one request away.
+            self.crawler.stats.inc_value("kompas/article/multi_page")
+            yield self.article_request(canonical, whole=True)
+            return
+        article = parse_article(response, datetime.now(UTC))  # type: ignore[arg-type]
+        yield self.with_canonical_url(article, canonical)
+
+    @staticmethod
+    def with_canonical_url(article: Article, canonical: str) -> Article:
+        """Store under the canonical URL: the page's own when it names this article, else ours."""
+        wanted = article_id(canonical)
+        if not article.url or article_id(article.url) != wanted:
+            article.url = canonical
+        article.article_id = article.article_id or wanted
+        return article
