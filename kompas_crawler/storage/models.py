@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -152,6 +153,10 @@ class CrawlRun(Base):
     status: Mapped[str] = mapped_column(String(16), default="running")  # running|ok|failed
     finish_reason: Mapped[str | None] = mapped_column(String(64))
     pid: Mapped[int | None] = mapped_column(Integer)
+    # The running row is the archive's crawl lock: host and process start time tell a live owner
+    # from a dead one (or from an unrelated process that reused the pid).
+    host: Mapped[str | None] = mapped_column(String(255))
+    process_started: Mapped[str | None] = mapped_column(String(32))
     requests: Mapped[int] = mapped_column(Integer, default=0)
     responses_by_status: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     articles_new: Mapped[int] = mapped_column(Integer, default=0)
@@ -160,6 +165,17 @@ class CrawlRun(Base):
     dropped_by_reason: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     stats: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+    # At most one running crawl per archive, enforced by the database itself.
+    __table_args__ = (
+        Index(
+            "uq_crawl_runs_one_running",
+            "status",
+            unique=True,
+            sqlite_where=text("status = 'running'"),
+            postgresql_where=text("status = 'running'"),
+        ),
+    )
 
 
 class IndexDay(Base):

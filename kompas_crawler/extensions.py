@@ -1,0 +1,132 @@
+"""The crawl run record: a ``crawl_runs`` row written when a crawl opens and closed with its stats.
+
+Opening the row takes the archive's crawl lock (see ``storage/runs.py``): a crawl that finds a
+live one running closes at once with finish reason ``locked``, before any request, and leaves no
+row. The row is closed on ``spider_closed``, after Scrapy's core stats (finish reason, times) are
+set and the store pipeline has committed, so the stats stored are the ones Scrapy prints.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+from scrapy.exceptions import CloseSpider
+
+from kompas_crawler.errors import ConfigError
+from kompas_crawler.pipelines.store import archive_engine
+from kompas_crawler.storage.runs import FAILED, OK, CrawlLocked, finish_run, start_run
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Request, Response
+
+logger = logging.getLogger(__name__)
+
+LOCKED = "locked"
+PAGES_OK = "kompas/run/pages_ok"  # 2xx responses other than robots.txt: the site was reachable
+RUN_ID = "kompas/run/id"
+
+
+def articles_stored(stats: Mapping[str, Any]) -> int:
+    return sum(
+        int(stats.get(f"kompas/store/{kind}", 0)) for kind in ("new", "updated", "unchanged")
+    )
+
+
+def run_outcome(stats: Mapping[str, Any]) -> tuple[str, str]:
+    """(status, one-line summary) of a closed crawl: ``ok``, ``failed`` or ``locked``.
+
+    Failed: a finish reason other than ``finished``, no page downloaded (site unreachable), or
+    errors with no article stored.
+    """
+    reason = str(stats.get("finish_reason") or "unknown")
+    errors = int(stats.get("log_count/ERROR", 0))
+    counts = (
+        f"{stats.get('kompas/store/new', 0)} new, {stats.get('kompas/store/updated', 0)} updated, "
+        f"{stats.get('kompas/store/unchanged', 0)} unchanged, "
+        f"{sum(v for k, v in stats.items() if k.startswith('kompas/dropped/'))} dropped, "
+        f"{stats.get('downloader/request_count', 0)} requests, {errors} errors"
+    )
+    if reason == LOCKED:
+        return LOCKED, "another crawl is running on this archive"
+    if reason != "finished":
+        return FAILED, f"run failed: finish reason {reason!r} ({counts})"
+    if not stats.get(PAGES_OK):
+        return FAILED, f"run failed: site unreachable, no page downloaded ({counts})"
+    if errors and not articles_stored(stats):
+        return FAILED, f"run failed: errors and no article stored ({counts})"
+    return OK, f"run ok ({counts})"
+
+
+def spider_arguments(spider: Spider) -> dict[str, Any]:
+    """The ``-a`` arguments a spider was started with (spiders keep them in ``arguments``)."""
+    return {str(key): str(value) for key, value in getattr(spider, "arguments", {}).items()}
+
+
+def command_line_settings(crawler: Crawler) -> dict[str, Any]:
+    """The settings given with ``-s`` (or by `kompas-crawler crawl`)."""
+    names = [name for name in crawler.settings if crawler.settings.getpriority(name) == 40]
+    return {name: str(crawler.settings[name]) for name in sorted(names)}
+
+
+class RunRecorder:
+    """Writes the ``crawl_runs`` row of each crawl; holds the archive's crawl lock meanwhile."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.run_id: int | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.response_received, signal=signals.response_received)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunRecorder:
+        return cls(crawler)
+
+    def spider_opened(self, spider: Spider) -> None:
+        assert self.crawler.stats is not None
+        arguments = {
+            "spider": spider_arguments(spider),
+            "settings": command_line_settings(self.crawler),
+        }
+        try:
+            engine = archive_engine(self.crawler)
+            self.run_id, dead = start_run(engine, spider.name, arguments, datetime.now(UTC))
+        except CrawlLocked as error:
+            logger.error("Not crawling: %s", error)
+            raise CloseSpider(LOCKED) from error
+        except ConfigError as error:
+            raise CloseSpider("config_error") from error
+        if dead is not None:
+            logger.warning("Took over the crawl lock of a dead crawl: %s", dead.describe())
+        self.crawler.stats.set_value(RUN_ID, self.run_id)
+        logger.info("Crawl run %d started", self.run_id)
+
+    def response_received(self, response: Response, request: Request, spider: Spider) -> None:
+        if 200 <= response.status < 300 and not response.url.endswith("/robots.txt"):
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value(PAGES_OK)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.run_id is None:
+            return
+        assert self.crawler.stats is not None
+        stats = self.crawler.stats.get_stats()
+        stats.setdefault("finish_reason", reason)
+        status, summary = run_outcome(stats)
+        finish_run(
+            archive_engine(self.crawler),
+            self.run_id,
+            status=status,
+            finish_reason=reason,
+            stats=stats,
+            finished_at=stats.get("finish_time"),
+        )
+        # Logged after storing, so the stored error count is the one a user sees.
+        log = logger.info if status == OK else logger.warning
+        log("Crawl run %d: %s", self.run_id, summary)

@@ -1,0 +1,293 @@
+"""Crawl run records, the crawl lock they double as, and the index days a backfill completed.
+
+The lock is the ``crawl_runs`` row with status ``running``: a partial unique index lets the
+database hold at most one, so two crawls starting together cannot both get it, on SQLite as on
+PostgreSQL. A running row whose process is gone (killed, crashed) is closed as ``died`` by the next
+crawl, which then takes the lock. Liveness can only be checked on the same host: a row from
+another host counts as live.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, delete, insert, inspect, select, update
+from sqlalchemy.exc import IntegrityError
+
+from kompas_crawler.errors import KompasError
+from kompas_crawler.storage.models import CrawlRun, IndexDay
+
+RUNNING = "running"
+OK = "ok"
+FAILED = "failed"
+DIED = "died"  # finish reason of a run whose process ended without closing it
+
+runs = CrawlRun.__table__
+index_days = IndexDay.__table__
+
+
+class CrawlLocked(KompasError):
+    """Another crawl is writing to this archive."""
+
+    exit_code = 3
+
+
+@dataclass(frozen=True)
+class RunOwner:
+    """The process holding (or that held) a running crawl_runs row."""
+
+    run_id: int
+    pid: int | None
+    host: str | None
+    process_started: str | None
+    started_at: datetime
+
+    def describe(self) -> str:
+        where = f"pid {self.pid}" + (
+            "" if self.host == socket.gethostname() else f" on {self.host}"
+        )
+        return f"crawl run {self.run_id} ({where}, started {self.started_at:%Y-%m-%d %H:%M:%S} UTC)"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def process_started(pid: int) -> str | None:
+    """The kernel's start time of a process (Linux), to tell it from a later one with its pid."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # Field 2 (comm) may hold spaces and parentheses: split after its closing parenthesis.
+    fields = stat.rsplit(")", 1)[-1].split()
+    if len(fields) < 20 or fields[0] == "Z":  # a zombie has already died
+        return None
+    return fields[19]
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    state = Path(f"/proc/{pid}/stat")
+    if state.exists():
+        try:
+            return state.read_text().rsplit(")", 1)[-1].split()[0] != "Z"
+        except (OSError, IndexError):
+            return True
+    return True
+
+
+def owner_alive(owner: RunOwner) -> bool:
+    """False when the row's process is known to be gone; True when alive or unknowable."""
+    if owner.host != socket.gethostname() or owner.pid is None:
+        return True
+    if not _pid_alive(owner.pid):
+        return False
+    if owner.process_started is not None:
+        current = process_started(owner.pid)
+        if current is not None and current != owner.process_started:
+            return False  # the pid now belongs to another process
+    return True
+
+
+def _has_runs_table(engine: Engine) -> bool:
+    return inspect(engine).has_table(CrawlRun.__tablename__)
+
+
+def running_owner(engine: Engine) -> RunOwner | None:
+    """The running crawl's owner, if any (alive or not). Reads only."""
+    if not _has_runs_table(engine):
+        return None
+    query = select(
+        runs.c.id, runs.c.pid, runs.c.host, runs.c.process_started, runs.c.started_at
+    ).where(runs.c.status == RUNNING)
+    with engine.connect() as connection:
+        row = connection.execute(query).first()
+    return RunOwner(*row) if row else None
+
+
+def _is_me(owner: RunOwner) -> bool:
+    return owner.pid == os.getpid() and owner.host == socket.gethostname()
+
+
+def check_unlocked(engine: Engine) -> None:
+    """Raise CrawlLocked if a live crawl other than this process holds the archive. Reads only."""
+    owner = running_owner(engine)
+    if owner is not None and not _is_me(owner) and owner_alive(owner):
+        raise CrawlLocked(f"another crawl is running on this archive: {owner.describe()}")
+
+
+def _close_dead(engine: Engine, owner: RunOwner) -> bool:
+    """Mark a dead owner's row failed/died; False if someone else changed it first."""
+    with engine.begin() as connection:
+        result = connection.execute(
+            update(runs)
+            .where(runs.c.id == owner.run_id, runs.c.status == RUNNING)
+            .values(status=FAILED, finish_reason=DIED)
+        )
+    return result.rowcount == 1
+
+
+def start_run(
+    engine: Engine, spider: str, arguments: Mapping[str, Any], started_at: datetime | None = None
+) -> tuple[int, RunOwner | None]:
+    """Take the crawl lock by inserting this process's running row; returns (run id, the dead
+    owner taken over or None). Reentrant within a process. Raises CrawlLocked, writing nothing,
+    when a live crawl holds it."""
+    taken_over: RunOwner | None = None
+    for _attempt in range(3):
+        owner = running_owner(engine)
+        if owner is not None:
+            if _is_me(owner):
+                return owner.run_id, taken_over
+            if owner_alive(owner):
+                raise CrawlLocked(f"another crawl is running on this archive: {owner.describe()}")
+            if _close_dead(engine, owner):
+                taken_over = owner
+            continue
+        pid = os.getpid()
+        values = {
+            "spider": spider,
+            "started_at": _naive(started_at) or _now(),
+            "arguments": dict(arguments),
+            "status": RUNNING,
+            "pid": pid,
+            "host": socket.gethostname(),
+            "process_started": process_started(pid),
+            "responses_by_status": {},
+            "dropped_by_reason": {},
+            "stats": {},
+        }
+        try:
+            with engine.begin() as connection:
+                result = connection.execute(insert(runs).values(**values))
+        except IntegrityError:
+            continue  # another crawl inserted its row between our read and our write
+        return int(result.inserted_primary_key[0]), taken_over
+    owner = running_owner(engine)
+    raise CrawlLocked(
+        "another crawl is running on this archive"
+        + (f": {owner.describe()}" if owner is not None else "")
+    )
+
+
+def _naive(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def jsonable(value: Any) -> Any:
+    """Crawl stats as JSON values: datetimes as ISO strings, anything odd as its str()."""
+    if isinstance(value, Mapping):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [jsonable(item) for item in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def _prefixed(stats: Mapping[str, Any], prefix: str) -> dict[str, int]:
+    return {
+        key[len(prefix) :]: int(value)
+        for key, value in sorted(stats.items())
+        if key.startswith(prefix) and isinstance(value, int | float)
+    }
+
+
+def finish_run(
+    engine: Engine,
+    run_id: int,
+    *,
+    status: str,
+    finish_reason: str,
+    stats: Mapping[str, Any],
+    finished_at: datetime | None = None,
+) -> None:
+    """Store a run's end: status, finish reason, the headline counts and every stat."""
+    values = {
+        "status": status,
+        "finish_reason": finish_reason,
+        "finished_at": _naive(finished_at) or _now(),
+        "requests": int(stats.get("downloader/request_count", 0)),
+        "responses_by_status": _prefixed(stats, "downloader/response_status_count/"),
+        "articles_new": int(stats.get("kompas/store/new", 0)),
+        "articles_updated": int(stats.get("kompas/store/updated", 0)),
+        "articles_unchanged": int(stats.get("kompas/store/unchanged", 0)),
+        "dropped_by_reason": _prefixed(stats, "kompas/dropped/"),
+        "errors": int(stats.get("log_count/ERROR", 0)),
+        "stats": jsonable(stats),
+    }
+    with engine.begin() as connection:
+        connection.execute(update(runs).where(runs.c.id == run_id).values(**values))
+
+
+@dataclass(frozen=True)
+class PastRun:
+    id: int
+    status: str
+    finish_reason: str | None
+    arguments: dict[str, Any]
+    stats: dict[str, Any]
+
+
+def recent_runs(
+    engine: Engine, spider: str, before_id: int | None = None, limit: int = 50
+) -> list[PastRun]:
+    """The latest runs of a spider, newest first (excluding ``before_id`` and later ones)."""
+    query = (
+        select(runs.c.id, runs.c.status, runs.c.finish_reason, runs.c.arguments, runs.c.stats)
+        .where(runs.c.spider == spider)
+        .order_by(runs.c.id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        query = query.where(runs.c.id < before_id)
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return [
+        PastRun(row.id, row.status, row.finish_reason, row.arguments or {}, row.stats or {})
+        for row in rows
+    ]
+
+
+def completed_days(engine: Engine, days: Iterable[date]) -> set[date]:
+    """Those of these days whose index a previous backfill walked and stored completely."""
+    wanted = list(days)
+    if not wanted:
+        return set()
+    with engine.connect() as connection:
+        query = select(index_days.c.day).where(index_days.c.day.in_(wanted))
+        return set(connection.execute(query).scalars())
+
+
+def mark_days_complete(
+    engine: Engine, article_counts: Mapping[date, int], completed_at: datetime | None = None
+) -> None:
+    """Record days whose index was walked to its last page with every article stored."""
+    if not article_counts:
+        return
+    when = _naive(completed_at) or _now()
+    with engine.begin() as connection:
+        connection.execute(delete(index_days).where(index_days.c.day.in_(list(article_counts))))
+        connection.execute(
+            insert(index_days),
+            [
+                {"day": day, "completed_at": when, "article_count": count}
+                for day, count in sorted(article_counts.items())
+            ],
+        )
