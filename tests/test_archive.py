@@ -312,7 +312,7 @@ def test_load_article_unknown_is_none(engine: Engine) -> None:
     assert load_revisions(engine, "20990101-1") == []
 
 
-# -- full-text index -------------------------------------------------------------------------------
+# -- full-text index ------------------------------------------------------------------------------
 
 
 def fts_match(engine: Engine, query: str) -> list[str]:
@@ -345,7 +345,7 @@ def test_full_text_index_follows_inserts_and_updates(sqlite_engine: Engine) -> N
         )
 
 
-# -- other backends and other writers ---------------------------------------------------------------
+# -- other backends and other writers ---------------------------------------------------------
 
 
 def test_every_writer_statement_compiles_for_postgresql(
