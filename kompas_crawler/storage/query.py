@@ -98,7 +98,7 @@ class Hit:
     sources: list[str]
     tags: list[str]
     snippet: str
-    score: float | None  # bm25: lower is more relevant; None without the full-text index
+    score: float | None  # relevance (-bm25): higher is better; None without the full-text index
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -458,28 +458,35 @@ def _fts_search(
     )
     ranking = connection.execute(ranked).all()
     ids = [row.id for row in ranking]
-    # Snippets only for the rows shown: computing one for every match would dominate the cost.
-    snippets = (
-        dict(
-            connection.execute(
-                select(
-                    _FTS.c.rowid,
-                    func.snippet(
-                        literal_column(FTS_TABLE), -1, mark[0], mark[1], "…", SNIPPET_TOKENS
-                    ),
-                ).where(_match(expression), _FTS.c.rowid.in_(ids))
-            ).all()
-        )
-        if ids
-        else {}
-    )
+    snippets = _snippets(connection, expression, ids, mark)
     total = len(ids)
     if count and (len(ids) == limit):
         total = connection.execute(
             select(func.count()).select_from(joined).where(*where)
         ).scalar_one()
-    hits = _hits(connection, ids, {row.id: row.score for row in ranking}, snippets)
+    hits = _hits(connection, ids, {row.id: -row.score for row in ranking}, snippets)
     return SearchResult(hits=hits, total=total, used_fts=True, query=query, filters=filters)
+
+
+def _snippets(
+    connection: Connection, expression: str, ids: list[int], mark: tuple[str, str]
+) -> dict[int, str]:
+    """Snippets of the rows shown only: one for every match would dominate a search's cost.
+
+    From the body where it matches (context reads better than a title or the tag list), else from
+    whichever column matches best.
+    """
+    if not ids:
+        return {}
+    fts: ColumnElement[Any] = literal_column(FTS_TABLE)
+    body, best = (
+        func.snippet(fts, column, mark[0], mark[1], "…", SNIPPET_TOKENS)
+        for column in (FTS_COLUMNS.index("body"), -1)
+    )
+    rows = connection.execute(
+        select(_FTS.c.rowid, body, best).where(_match(expression), _FTS.c.rowid.in_(ids))
+    )
+    return {row_id: in_body if mark[0] in in_body else other for row_id, in_body, other in rows}
 
 
 def _like_search(

@@ -1,0 +1,120 @@
+"""``kompas-crawler export``: selected articles as JSON Lines or CSV, streamed."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import itertools
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
+
+from kompas_crawler.commands._output import (
+    add_db_argument,
+    add_filter_arguments,
+    filters_from,
+    jsonable,
+    positive_int,
+    reading,
+    wib_iso,
+)
+from kompas_crawler.errors import KompasError
+from kompas_crawler.storage.query import EXPORT_FIELDS, iter_articles
+
+LIST_SEPARATOR = "; "
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "export",
+        help="articles as JSON Lines or CSV (streamed)",
+        description="Write the selected articles, oldest first, as JSON Lines or CSV. Dates are "
+        "ISO 8601 in WIB (+07:00); in CSV, lists are joined with '; '.",
+    )
+    parser.add_argument("--format", choices=["jsonl", "csv"], default="jsonl", help="(jsonl)")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
+    parser.add_argument("-q", "--query", help="only articles matching this full-text query")
+    add_filter_arguments(parser)
+    parser.add_argument("--sort", choices=["oldest", "newest"], default="oldest", help="(oldest)")
+    parser.add_argument("--limit", type=positive_int, help="at most this many articles")
+    parser.add_argument("--no-body", action="store_true", help="leave the article text out")
+    add_db_argument(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    filters = filters_from(args)
+    fields = [name for name in EXPORT_FIELDS if not (args.no_body and name == "body")]
+    write = write_csv if args.format == "csv" else write_jsonl
+    with reading(args) as engine:
+        rows = iter_articles(engine, filters, query=args.query, limit=args.limit, sort=args.sort)
+        # The first row proves the query valid before anything is written.
+        first = next(rows, None)
+        rows = itertools.chain([first] if first else [], rows)
+        with _destination(args.output) as out:
+            count = write(rows, out, fields)
+    if args.output:
+        print(f"exported {count:,} articles to {args.output}", file=sys.stderr)
+    return 0
+
+
+def write_jsonl(rows: Iterable[dict[str, Any]], out: TextIO, fields: list[str]) -> int:
+    count = 0
+    for row in rows:
+        record = {name: row[name] for name in fields}
+        out.write(json.dumps(record, ensure_ascii=False, default=jsonable))
+        out.write("\n")
+        count += 1
+    return count
+
+
+def write_csv(rows: Iterable[dict[str, Any]], out: TextIO, fields: list[str]) -> int:
+    writer = csv.writer(out)
+    writer.writerow(fields)
+    count = 0
+    for row in rows:
+        writer.writerow([_cell(row[name]) for name in fields])
+        count += 1
+    return count
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, list):
+        return LIST_SEPARATOR.join(value)
+    if hasattr(value, "astimezone"):
+        return wib_iso(value)
+    return value
+
+
+@contextmanager
+def _destination(path: str | None) -> Iterator[TextIO]:
+    """stdout, or FILE written via FILE.part and renamed: a failed export leaves no half file."""
+    if not path:
+        sys.stdout.flush()
+        if not hasattr(sys.stdout, "buffer"):
+            yield sys.stdout
+            return
+        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=False)
+        try:
+            yield out
+        finally:
+            out.flush()
+            out.detach()
+        return
+    target = Path(path)
+    partial = target.with_name(target.name + ".part")
+    try:
+        handle = partial.open("w", encoding="utf-8", newline="")
+    except OSError as error:
+        raise KompasError(f"cannot write {path!r} ({error.strerror})") from error
+    try:
+        with handle:
+            yield handle
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)

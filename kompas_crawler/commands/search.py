@@ -1,0 +1,98 @@
+"""``kompas-crawler search QUERY``: full-text search, best matches first."""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+from typing import Any
+
+from kompas_crawler.commands._output import (
+    BOLD,
+    RESET,
+    add_db_argument,
+    add_filter_arguments,
+    add_json_argument,
+    color_enabled,
+    filters_from,
+    positive_int,
+    print_json,
+    reading,
+    terminal_width,
+    wib,
+    wib_iso,
+)
+from kompas_crawler.storage.query import DEFAULT_MARK, Hit, SearchResult, search
+
+EXAMPLES = """\
+query syntax (SQLite FTS5): words side by side must all match; "a phrase"; OR; NOT; prefix*;
+NEAR(a b, 5); title:word (also body:, tag_list:). Accents are ignored (cafe finds café).
+examples:
+  kompas-crawler search NATO Ukraina
+  kompas-crawler search '"Laut Hitam" OR Baltik' --since 2022-02 --source AFP --sort newest
+"""
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "search",
+        help="full-text search of titles, bodies and tags",
+        description="Full-text search of the archive, ranked by relevance (bm25).",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("query", nargs="+", metavar="QUERY", help="words to look for")
+    add_filter_arguments(parser)
+    parser.add_argument("--limit", type=positive_int, default=20, help="hits to show (20)")
+    parser.add_argument(
+        "--sort", choices=["relevance", "newest", "oldest"], default="relevance", help="order"
+    )
+    add_json_argument(parser)
+    add_db_argument(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    query = " ".join(args.query)
+    filters = filters_from(args)
+    color = not args.json and color_enabled()
+    mark = (BOLD, RESET) if color else DEFAULT_MARK
+    with reading(args) as engine:
+        result = search(engine, query, filters, limit=args.limit, sort=args.sort, mark=mark)
+    if args.json:
+        print_json([hit_json(hit) for hit in result.hits])
+    else:
+        print(render(result, color=color))
+    return 0
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    data = hit.to_dict()
+    data["published_at"] = wib_iso(hit.published_at)
+    return data
+
+
+def render(result: SearchResult, *, color: bool = False) -> str:
+    """Hits as a numbered list: title, WIB time, writers and sources, URL, snippet."""
+    shown = len(result.hits)
+    if not shown:
+        return f"No articles match {result.query!r}."
+    how = "most relevant first" if result.hits[0].score is not None else "newest first"
+    lines = [f"{shown} of {result.total} articles matching {result.query!r} ({how})"]
+    if not result.used_fts:
+        lines[0] += " [no full-text index: plain text scan]"
+    width = min(terminal_width(), 110)
+    for number, hit in enumerate(result.hits, 1):
+        title = f"{BOLD}{hit.title}{RESET}" if color else hit.title
+        byline = " · ".join(
+            part
+            for part in (wib(hit.published_at), ", ".join(hit.writers), ", ".join(hit.sources))
+            if part
+        )
+        snippet = textwrap.fill(
+            " ".join(hit.snippet.split()),
+            width=width,
+            initial_indent="    ",
+            subsequent_indent="    ",
+        )
+        lines += ["", f"{number:>2}. {title}", f"    {byline}", f"    {hit.url}", snippet]
+    return "\n".join(lines)

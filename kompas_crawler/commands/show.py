@@ -1,0 +1,136 @@
+"""``kompas-crawler show URL_OR_ID``: one article with all its fields and its revisions."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import textwrap
+from typing import Any
+
+from kompas_crawler.commands._output import (
+    add_db_argument,
+    add_json_argument,
+    print_json,
+    reading,
+    terminal_width,
+    wib,
+    wib_iso,
+)
+from kompas_crawler.errors import KompasError
+from kompas_crawler.items import Article
+from kompas_crawler.storage.archive import load_article, load_revisions
+from kompas_crawler.storage.query import find_article
+
+# Fields compared between versions to say what a revision changed.
+_COMPARED = [
+    f.name for f in dataclasses.fields(Article) if f.name not in ("fetched_at", "article_id")
+]
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "show",
+        help="one article with all its fields and its revisions",
+        description="Show one stored article: every field, then its earlier versions.",
+    )
+    parser.add_argument(
+        "key",
+        metavar="URL_OR_ID",
+        help="article URL (any form: amp, ?page=all...), article id (20220127-210600070) or row id",
+    )
+    parser.add_argument("--no-body", action="store_true", help="leave the article text out")
+    add_json_argument(parser)
+    add_db_argument(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    with reading(args) as engine:
+        meta = find_article(engine, args.key)
+        if meta is None:
+            raise KompasError(
+                f"no article {args.key!r} in the archive (try `kompas-crawler search`)"
+            )
+        article = load_article(engine, meta["url"])
+        versions = load_revisions(engine, meta["url"])
+    if article is None:  # deleted between the two reads
+        raise KompasError(f"no article {args.key!r} in the archive")
+    revisions = [
+        {"version": version, "changed": changed_fields(version, newer)}
+        for version, newer in zip(versions, [*versions[1:], article], strict=True)
+    ]
+    if args.json:
+        print_json(as_json(article, meta, revisions, body=not args.no_body))
+    else:
+        print(render(article, meta, revisions, body=not args.no_body))
+    return 0
+
+
+def changed_fields(old: Article, new: Article) -> list[str]:
+    """The fields a newer version changed (compared as stored: lists and text)."""
+    return [name for name in _COMPARED if getattr(old, name) != getattr(new, name)]
+
+
+def _article_json(article: Article, *, body: bool) -> dict[str, Any]:
+    data = dataclasses.asdict(article)
+    for name, value in data.items():
+        if hasattr(value, "astimezone"):
+            data[name] = wib_iso(value)
+    if not body:
+        data.pop("body")
+    return data
+
+
+def as_json(
+    article: Article, meta: dict[str, Any], revisions: list[dict[str, Any]], *, body: bool
+) -> dict[str, Any]:
+    data = _article_json(article, body=body)
+    data["id"] = meta["id"]
+    data["first_seen_at"] = wib_iso(meta["first_seen_at"])
+    data["last_seen_at"] = wib_iso(meta["last_seen_at"])
+    data["revisions"] = [
+        {**_article_json(r["version"], body=body), "changed": r["changed"]} for r in revisions
+    ]
+    return data
+
+
+def render(
+    article: Article, meta: dict[str, Any], revisions: list[dict[str, Any]], *, body: bool
+) -> str:
+    width = min(terminal_width(), 100)
+    section = " / ".join(part for part in (article.section, article.subsection) if part)
+    fields = [
+        ("URL", article.url),
+        ("Article id", f"{article.article_id} (row {meta['id']})"),
+        ("Published", wib(article.published_at)),
+        ("Updated", wib(article.updated_at) if article.updated_at else None),
+        ("Writers", ", ".join(article.writers)),
+        ("Editors", ", ".join(article.editors)),
+        ("Sources", ", ".join(article.sources)),
+        ("Section", section),
+        ("Tags", ", ".join(article.tags)),
+        ("Dateline", article.dateline),
+        ("Image", article.image_url),
+        ("Caption", article.image_caption),
+        ("Credit", article.image_credit),
+        ("Words", article.word_count),
+        ("Fetched", wib(article.fetched_at)),
+        ("First seen", wib(meta["first_seen_at"])),
+        ("Last seen", wib(meta["last_seen_at"])),
+    ]
+    lines = [article.title or "", "=" * min(len(article.title or ""), width)]
+    lines += [f"{label + ':':<12}{value}" for label, value in fields if value not in (None, "")]
+    if article.related_urls:
+        lines.append("Related:")
+        lines += [f"  {url}" for url in article.related_urls]
+    lines.append(f"Revisions:  {len(revisions) or 'none'}")
+    for number, revision in enumerate(revisions, 1):
+        version = revision["version"]
+        changed = ", ".join(revision["changed"]) or "nothing visible"
+        lines.append(f"  {number}. fetched {wib(version.fetched_at)}: {version.title}")
+        lines.append(f"     then changed: {changed}")
+    if body and article.body:
+        lines.append("")
+        for paragraph in article.body.split("\n"):
+            lines.append(textwrap.fill(paragraph, width=width) if paragraph.strip() else "")
+    return "\n".join(lines)

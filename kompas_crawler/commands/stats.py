@@ -1,0 +1,99 @@
+"""``kompas-crawler stats``: what the archive holds and how well its fields are filled."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from kompas_crawler.commands._output import (
+    add_db_argument,
+    add_filter_arguments,
+    add_json_argument,
+    filters_from,
+    percent,
+    positive_int,
+    print_json,
+    reading,
+    table,
+    wib,
+)
+from kompas_crawler.storage.query import stats
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "stats",
+        help="totals, articles per day or month, top names, fill rates, last crawls",
+        description="Totals, articles per WIB day or month, top writers, sources and tags, "
+        "the share of articles with each field, and the last crawl runs.",
+    )
+    parser.add_argument("--by", choices=["day", "month"], default="month", help="period (month)")
+    parser.add_argument("--top", type=positive_int, default=10, help="names per top list (10)")
+    parser.add_argument("--runs", type=positive_int, default=5, help="crawl runs to list (5)")
+    add_filter_arguments(parser)
+    add_json_argument(parser)
+    add_db_argument(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    filters = filters_from(args)
+    with reading(args) as engine:
+        report = stats(engine, filters, by=args.by, top=args.top, runs=args.runs)
+    if args.json:
+        print_json(report)
+    else:
+        print(render(report))
+    return 0
+
+
+def render(report: dict[str, Any]) -> str:
+    totals = report["totals"]
+    parts = [
+        table(
+            ["Archive", ""],
+            [
+                ["articles", f"{totals['articles']:,}"],
+                ["words", f"{totals['words']:,}"],
+                ["writers", f"{totals['writers']:,}"],
+                ["revisions", f"{totals['revisions']:,}"],
+                ["first published", wib(totals["first_published"])],
+                ["last published", wib(totals["last_published"])],
+            ],
+        )
+    ]
+    period = "Day (WIB)" if report["by"] == "day" else "Month (WIB)"
+    if report["per_period"]:
+        peak = max(row["articles"] for row in report["per_period"])
+        rows = [
+            [row["period"], row["articles"], "#" * max(1, round(30 * row["articles"] / peak))]
+            for row in report["per_period"]
+        ]
+        parts.append(table([period, "Articles", ""], rows, right=[1]))
+    for key, title in (("top_writers", "Writer"), ("top_sources", "Source"), ("top_tags", "Tag")):
+        if report[key]:
+            rows = [[row["name"], row["articles"]] for row in report[key]]
+            parts.append(table([title, "Articles"], rows, right=[1]))
+    rates = [
+        [name.replace("_", " "), percent(share)] for name, share in report["fill_rates"].items()
+    ]
+    parts.append(table(["Articles with", "Share"], rates, right=[1]))
+    runs = [
+        [
+            run["id"],
+            wib(run["started_at"]),
+            wib(run["finished_at"]) if run["finished_at"] else "-",
+            run["status"],
+            run["requests"],
+            run["articles_new"],
+            run["articles_updated"],
+            run["errors"],
+        ]
+        for run in report["crawl_runs"]
+    ]
+    if runs:
+        headers = ["Run", "Started", "Finished", "Status", "Requests", "New", "Updated", "Errors"]
+        parts.append(table(headers, runs, right=[0, 4, 5, 6, 7]))
+    else:
+        parts.append("No crawl runs recorded.")
+    return "\n\n".join(parts)
