@@ -3,6 +3,12 @@
     scrapy crawl kompas_global                                    # newest first, every page
     scrapy crawl kompas_global -a start_date=2022-01-01 -a end_date=2022-01-31   # backfill
     scrapy crawl kompas_global -a max_pages=3                     # at most 3 pages per listing
+    scrapy crawl kompas_global -a start_date=... -a refresh=1     # re-walk days already complete
+
+Scheduled runs are incremental (see ``kompas_crawler.incremental``): stored articles are not
+fetched again, the newest-first walk stops a page (KOMPAS_INDEX_OVERLAP_PAGES) after the first
+page holding only stored articles, backfills skip the days ``index_days`` holds as complete, and
+articles published within KOMPAS_REVISIT_HOURS are fetched again to catch edits.
 
 Crawl decisions only: pages are read by ``kompas_crawler.pages``, items checked and stored by the
 pipelines. Each decision is one small method (which listings to start, whether to follow the next
@@ -18,13 +24,18 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from kompas_crawler.errors import ConfigError
+from kompas_crawler.incremental import WALK_COMPLETE, DayWalks, NewestWalk, previous_walk_trusted
 from kompas_crawler.items import Article
 from kompas_crawler.pages.article import has_more_pages, parse_article
 from kompas_crawler.pages.listing import Listing, parse_listing
+from kompas_crawler.pipelines.store import archive_engine
+from kompas_crawler.storage.archive import known_urls, urls_published_since
+from kompas_crawler.storage.runs import completed_days, mark_days_complete, recent_runs
 from kompas_crawler.urls import (
     article_id,
     canonical_url,
@@ -95,13 +106,22 @@ class KompasGlobalSpider(scrapy.Spider):
         start_date: str | None = None,
         end_date: str | None = None,
         max_pages: str | None = None,
+        refresh: str | None = None,
         *args: Any,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        given = {"start_date": start_date, "end_date": end_date, "max_pages": max_pages}
+        # The -a arguments, as given: the run record stores them.
+        self.arguments = {k: v for k, v in {**given, "refresh": refresh, **kwargs}.items() if v}
         self.days = day_range(start_date, end_date, today=datetime.now(WIB).date())
         self.max_pages = parse_max_pages(max_pages)
+        self.refresh = (refresh or "").strip().lower() in {"1", "true", "yes"}
         self.followed: set[str] = set()  # article ids requested in this run
+        self.stored: set[str] = set()  # listed canonical URLs already in the archive
+        self.dropped: set[str] = set()  # canonical URLs whose article was dropped as invalid
+        self.newest_walk = NewestWalk()
+        self.day_walks = DayWalks()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> KompasGlobalSpider:
@@ -112,17 +132,58 @@ class KompasGlobalSpider(scrapy.Spider):
             logger.critical("Cannot start: %s", error)
             raise
         assert isinstance(spider, KompasGlobalSpider)
+        crawler.signals.connect(spider.item_dropped, signal=signals.item_dropped)
         return spider
 
     # -- where to start ----------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.newest_walk = NewestWalk(
+            overlap=max(0, self.settings.getint("KOMPAS_INDEX_OVERLAP_PAGES", 1)),
+            trusted=self.days is None and not self.refresh and self.previous_walk_trusted(),
+        )
         for day in self.listing_days():
             yield self.listing_request(index_url(day), day=day, page=1)
+        for url in self.revisit_urls():
+            self.followed.add(article_id(url) or url)
+            yield self.article_request(url)
 
     def listing_days(self) -> Iterable[date | None]:
-        """The listings to walk: each day of the range, or None for the newest-first index."""
-        return [None] if self.days is None else self.days
+        """The listings to walk: each day of the range (but those already complete, unless
+        refreshing), or None for the newest-first index."""
+        if self.days is None:
+            return [None]
+        if self.refresh:
+            return self.days
+        complete = completed_days(archive_engine(self.crawler), self.days)
+        if complete:
+            self.logger.info(
+                "Skipping %d of %d days already complete (-a refresh=1 walks them again)",
+                len(complete),
+                len(self.days),
+            )
+            self.crawler.stats.set_value("kompas/index/days_skipped", len(complete))
+        return [day for day in self.days if day not in complete]
+
+    def previous_walk_trusted(self) -> bool:
+        """Whether the last default run walked the index cleanly: only then may this run stop
+        at stored articles (after a killed or failed run, older articles may be missing)."""
+        run_id = self.crawler.stats.get_value("kompas/run/id")
+        past = recent_runs(archive_engine(self.crawler), self.name, before_id=run_id)
+        trusted = previous_walk_trusted(past)
+        if not trusted:
+            self.logger.info("Previous run did not walk the index cleanly: walking all of it")
+        return trusted
+
+    def revisit_urls(self) -> list[str]:
+        """Stored articles recent enough to be fetched again for edits (KOMPAS_REVISIT_HOURS)."""
+        hours = self.settings.getfloat("KOMPAS_REVISIT_HOURS", 48)
+        if hours <= 0:
+            return []
+        since = datetime.now(UTC) - timedelta(hours=hours)
+        urls = urls_published_since(archive_engine(self.crawler), since)
+        self.crawler.stats.set_value("kompas/revisit/requested", len(urls))
+        return urls
 
     # -- index pages -------------------------------------------------------------------------
 
@@ -141,6 +202,7 @@ class KompasGlobalSpider(scrapy.Spider):
         self.crawler.stats.inc_value("kompas/listing/pages")
         if not listing.article_urls:
             self.logger.info("Empty listing page %s", response.url)
+        self.note_stored(listing, day=day, page=page)
         yield from self.article_requests(listing.article_urls)
         if self.should_follow_next_page(listing, day=day, page=page):
             assert listing.next_page_url is not None
@@ -149,11 +211,59 @@ class KompasGlobalSpider(scrapy.Spider):
     def should_follow_next_page(self, listing: Listing, *, day: date | None, page: int) -> bool:
         """Whether to walk on to the next index page after ``page`` of this listing."""
         if listing.next_page_url is None or not listing.article_urls:
+            if day is None:
+                self.crawler.stats.set_value(WALK_COMPLETE, 1)
+            return False
+        if day is None and not self.newest_walk.keep_walking(self.all_stored(listing)):
+            self.logger.info(
+                "Stopping the index walk at page %d: %d pages of stored articles in a row",
+                page,
+                self.newest_walk.stored_pages_in_a_row,
+            )
+            self.crawler.stats.set_value(WALK_COMPLETE, 1)
             return False
         if self.max_pages is not None and page >= self.max_pages:
             self.logger.info("Stopping %s at max_pages=%d", index_url(day), self.max_pages)
             return False
         return True
+
+    def note_stored(self, listing: Listing, *, day: date | None, page: int) -> None:
+        """Look up which Global articles of this page are stored (one query), and note the page
+        for the backfill day it belongs to."""
+        urls = self.global_urls(listing)
+        self.stored |= known_urls(archive_engine(self.crawler), urls)
+        if day is not None:
+            last = listing.next_page_url is None or not listing.article_urls
+            self.day_walks.page_walked(day, page, urls, last=last)
+
+    @staticmethod
+    def global_urls(listing: Listing) -> list[str]:
+        canonical = (canonical_url(url) for url in listing.article_urls)
+        return [url for url in canonical if url is not None and is_global_article_url(url)]
+
+    def all_stored(self, listing: Listing) -> bool:
+        return all(url in self.stored for url in self.global_urls(listing))
+
+    def item_dropped(self, item: Any, response: Response, exception: Exception) -> None:
+        if response is not None and response.request is not None:
+            canonical = response.request.cb_kwargs.get("canonical")
+            if canonical:
+                self.dropped.add(canonical)
+
+    def closed(self, reason: str) -> None:
+        """Mark the backfill days walked to their end with every article stored or dropped."""
+        walked = self.day_walks.walked()
+        if not walked:
+            return
+        urls = set().union(*walked.values())
+        stored = known_urls(archive_engine(self.crawler), urls)
+        complete = self.day_walks.complete(stored, self.dropped)
+        mark_days_complete(archive_engine(self.crawler), complete)
+        self.crawler.stats.set_value("kompas/index/days_completed", len(complete))
+        if len(complete) < len(walked):
+            self.logger.info(
+                "%d days walked but not complete (articles missing)", len(walked) - len(complete)
+            )
 
     # -- articles ----------------------------------------------------------------------------
 
@@ -170,6 +280,9 @@ class KompasGlobalSpider(scrapy.Spider):
             return False
         if (article_id(canonical) or canonical) in self.followed:
             self.crawler.stats.inc_value("kompas/listing/repeated")
+            return False
+        if canonical in self.stored and not self.refresh:
+            self.crawler.stats.inc_value("kompas/listing/already_stored")
             return False
         return True
 
