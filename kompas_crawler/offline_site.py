@@ -660,12 +660,11 @@ def _page_slice(spec: ArticleSpec, page: int | None) -> list[tuple[int, str]]:
 
 
 def render_article(spec: ArticleSpec, page: int | None = None) -> str:
-    """An article page: ``page`` None is the plain URL (page 1 if multi-page) or ``?page=all``."""
+    """An article page: one ``page`` of a multi-page article, or (None) the whole text."""
     if spec.broken:
         return render_broken(spec)
     whole = page is None
-    shown = 1 if (page is None and spec.pages > 1) else page
-    paragraphs = _page_slice(spec, shown)
+    paragraphs = _page_slice(spec, page)
     title_suffix = " Halaman all" if whole and spec.pages > 1 else ""
     head = _head(
         f"{spec.title}{title_suffix} - Kompas.com",
@@ -678,7 +677,7 @@ def render_article(spec: ArticleSpec, page: int | None = None) -> str:
         f'href="https://www.kompas.com/tag/{_slug(tag)}">{_e(tag)}</a></li>'
         for tag in spec.tags
     )
-    paging = _article_paging(spec, shown or 1) if spec.pages > 1 and shown is not None else ""
+    paging = _article_paging(spec, page) if spec.pages > 1 and page is not None else ""
     return f"""{head}
 <body class="article">
 {_HEADER}
@@ -926,7 +925,7 @@ class OfflineSite:
         for spec in self.articles.values():
             self._add(spec.url, self._article_renderer(spec, None if spec.pages == 1 else 1))
             self._add(spec.url + "?page=all", self._article_renderer(spec, None))
-            for number in range(2, spec.pages + 1):
+            for number in range(1 if spec.pages > 1 else 2, spec.pages + 1):
                 self._add(f"{spec.url}?page={number}", self._article_renderer(spec, number))
             amp = spec.url.replace("://www.", "://amp.", 1)
             if amp != spec.url:
@@ -940,8 +939,6 @@ class OfflineSite:
 
     @staticmethod
     def _article_renderer(spec: ArticleSpec, page: int | None) -> Callable[[], Reply]:
-        if spec.pages > 1 and page == 1:
-            return lambda: Reply.html(render_article(spec, 1))
         return lambda: Reply.html(render_article(spec, page))
 
     # -- scripting ---------------------------------------------------------------------------
