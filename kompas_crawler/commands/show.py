@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         raise KompasError(f"no article {args.key!r} in the archive")
     revisions = [
         {"version": version, "changed": changed_fields(version, newer)}
-        for version, newer in zip(versions, [*versions[1:], article], strict=True)
+        for version, newer in zip(versions, [*versions[1:], article], strict=False)
     ]
     if args.json:
         print_json(as_json(article, meta, revisions, body=not args.no_body))
