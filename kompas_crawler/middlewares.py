@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
+from w3lib.url import safe_url_string
 
 from kompas_crawler.errors import ConfigError
 
@@ -101,7 +102,18 @@ class OfflineMirrorMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if not self.is_mirrored(response.url):
             return response
-        return response.replace(url=self.original_url(request, response.url))
+        original = self.original_url(request, response.url)
+        location = response.headers.get(b"Location")
+        if 300 <= response.status < 400 and location:
+            # RedirectMiddleware joins Location with the (mirrored) request URL: make it absolute
+            # against the real URL first, and map a mirror URL back to the real one.
+            target = urljoin(original, safe_url_string(location.decode("latin-1")))
+            if self.is_mirrored(target):
+                target = from_mirror(self.mirror, target)
+            headers = response.headers.copy()
+            headers[b"Location"] = target
+            return response.replace(url=original, headers=headers)
+        return response.replace(url=original)
 
     def original_url(self, request: Request, mirrored_url: str) -> str:
         """The real URL of a mirrored one: as requested when known (keeps ``http://``)."""
