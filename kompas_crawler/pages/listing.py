@@ -14,6 +14,7 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 from scrapy.http import TextResponse
 
+from kompas_crawler.pages.article import html_root
 from kompas_crawler.processors import unique
 from kompas_crawler.urls import canonical_url, is_global_article_url
 
@@ -41,9 +42,7 @@ class Listing:
 
 def parse_listing(response: TextResponse) -> Listing:
     """Global article URLs (canonical, page order, no repeats) and the absolute next-page URL."""
-    root = _root(response)
-    if root is None:
-        return Listing()
+    root = html_root(response)
     return Listing(
         article_urls=_article_urls(response, root), next_page_url=_next_page(response, root)
     )
@@ -51,16 +50,7 @@ def parse_listing(response: TextResponse) -> Listing:
 
 def is_listing_page(response: TextResponse) -> bool:
     """True when the markup is a listing: list items, a listing container or paging."""
-    root = _root(response)
-    return root is not None and bool(_LISTING_MARKERS(root))
-
-
-def _root(response: TextResponse) -> etree._Element | None:
-    try:
-        root = response.selector.root
-    except (AttributeError, ValueError, TypeError):
-        return None
-    return root if isinstance(root, etree._Element) else None
+    return bool(_LISTING_MARKERS(html_root(response)))
 
 
 def _article_urls(response: TextResponse, root: etree._Element) -> list[str]:
