@@ -70,6 +70,7 @@ HASHED_FIELDS = (
     "image_caption",
     "image_credit",
 )
+LIST_FIELDS = ("writers", "editors", "sources", "tags", "related_urls")
 # Revision rows keep title/body/dates as columns and everything else of the old version here.
 _REVISION_JSON_FIELDS = (
     "url",
@@ -137,11 +138,14 @@ def _hash_value(value: object) -> object:
     return value
 
 
-def content_hash(article: Article) -> str:
+def _cleaned_lists(article: Article) -> dict[str, list[str]]:
+    return {name: _names(getattr(article, name)) for name in LIST_FIELDS}
+
+
+def content_hash(article: Article, lists: dict[str, list[str]] | None = None) -> str:
     """SHA-256 over the article's content (not fetched_at), stable across time zones."""
     payload = {name: _hash_value(getattr(article, name)) for name in HASHED_FIELDS}
-    for name in ("writers", "editors", "sources", "tags", "related_urls"):
-        payload[name] = _names(getattr(article, name))
+    payload.update(lists if lists is not None else _cleaned_lists(article))
     encoded = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
@@ -169,6 +173,7 @@ class _Prepared:
     key: str  # article_id
     hash: str
     row: dict[str, Any]
+    lists: dict[str, list[str]]  # cleaned writers, editors, sources, tags, related_urls
 
 
 def _prepare(article: Article, seen_at: datetime) -> _Prepared:
@@ -181,7 +186,7 @@ def _prepare(article: Article, seen_at: datetime) -> _Prepared:
         # Not a Kompas /read/ URL (tests, future shapes): a stable id from the URL itself.
         key = "u" + hashlib.sha1(url.encode("utf-8")).hexdigest()[:31]
     body = str(article.body)
-    tag_names = _names(article.tags)
+    lists = _cleaned_lists(article)
     row = {
         "article_id": key,
         "url": url,
@@ -192,15 +197,15 @@ def _prepare(article: Article, seen_at: datetime) -> _Prepared:
         "subsection": article.subsection,
         "dateline": article.dateline,
         "body": body,
-        "tag_list": ", ".join(tag_names),
+        "tag_list": ", ".join(lists["tags"]),
         "image_url": article.image_url,
         "image_caption": article.image_caption,
         "image_credit": article.image_credit,
         "word_count": article.word_count if article.word_count is not None else len(body.split()),
-        "content_hash": content_hash(article),
+        "content_hash": content_hash(article, lists),
         "fetched_at": to_naive_utc(article.fetched_at) or seen_at,
     }
-    return _Prepared(article, key, row["content_hash"], row)
+    return _Prepared(article, key, row["content_hash"], row, lists)
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -212,6 +217,9 @@ class ArchiveWriter:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # name -> id of committed people, sources and tags: names are never deleted, so a
+        # committed id stays right, and most batches need no name lookup at all.
+        self._name_cache: dict[Table, dict[str, int]] = defaultdict(dict)
 
     def save_batch(self, batch: Iterable[Article], seen_at: datetime) -> SaveCounts:
         """Store a batch in one transaction; idempotent, and safe next to another writer."""
@@ -230,16 +238,25 @@ class ArchiveWriter:
                 # Take the write lock before reading hashes, so a second writer waits (busy
                 # timeout) instead of failing to upgrade a stale read snapshot.
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
+            fresh_names: dict[Table, dict[str, int]] = defaultdict(dict)
             try:
-                counts = self._save(connection, list(prepared.values()), seen)
+                counts = self._save(connection, list(prepared.values()), seen, fresh_names)
             except BaseException:
                 connection.rollback()
                 raise
             connection.commit()
+        for table, ids in fresh_names.items():
+            self._name_cache[table].update(ids)
         # Earlier copies of an article in the same batch were superseded: count them unchanged.
         return SaveCounts(counts.new, counts.updated, counts.unchanged + given - len(prepared))
 
-    def _save(self, connection: Connection, batch: list[_Prepared], seen: datetime) -> SaveCounts:
+    def _save(
+        self,
+        connection: Connection,
+        batch: list[_Prepared],
+        seen: datetime,
+        fresh_names: dict[Table, dict[str, int]],
+    ) -> SaveCounts:
         stored = _stored_versions(connection, batch)
         inserted = _insert_new(connection, [item for item in batch if item.key not in stored], seen)
         raced = [item for item in batch if item.key not in stored and item.key not in inserted]
@@ -262,7 +279,10 @@ class ArchiveWriter:
                 update(articles).where(articles.c.id.in_(ids)).values(last_seen_at=seen)
             )
         written = {**inserted, **changed}
-        _insert_children(connection, [item for item in batch if item.key in written], written)
+        names = _NameIds(connection, self._name_cache, fresh_names)
+        _insert_children(
+            connection, [item for item in batch if item.key in written], written, names
+        )
         return SaveCounts(new=len(inserted), updated=len(changed), unchanged=len(unchanged))
 
 
@@ -293,14 +313,14 @@ def _insert_new(connection: Connection, new: list[_Prepared], seen: datetime) ->
     if not new:
         return inserted
     rows = [{**item.row, "first_seen_at": seen, "last_seen_at": seen} for item in new]
-    for chunk in _chunks(rows):
-        statement = (
-            _insert(connection, articles)
-            .values(list(chunk))
-            .on_conflict_do_nothing()
-            .returning(articles.c.id, articles.c.article_id)
-        )
-        inserted.update((key, row_id) for row_id, key in connection.execute(statement))
+    statement = (
+        _insert(connection, articles)
+        .on_conflict_do_nothing()
+        .returning(articles.c.id, articles.c.article_id)
+    )
+    # executemany with RETURNING: SQLAlchemy's "insertmanyvalues" sends multi-row INSERTs from
+    # one cached compiled statement (a literal multi-row .values() would recompile every batch).
+    inserted.update((key, row_id) for row_id, key in connection.execute(statement, rows))
     return inserted
 
 
@@ -322,10 +342,8 @@ def _keep_revisions(connection: Connection, ids: list[int], seen: datetime) -> N
                 "replaced_at": seen,
             }
         )
-    for chunk in _chunks(rows):
-        connection.execute(
-            _insert(connection, revisions).values(list(chunk)).on_conflict_do_nothing()
-        )
+    if rows:
+        connection.execute(_insert(connection, revisions).on_conflict_do_nothing(), rows)
 
 
 def _update_changed(
@@ -357,51 +375,62 @@ def _delete_children(connection: Connection, ids: list[int]) -> None:
             connection.execute(delete(table).where(table.c.article_id.in_(chunk)))
 
 
-def _name_ids(connection: Connection, table: Table, names: set[str]) -> dict[str, int]:
-    """Upsert names (people, sources, tags) in bulk; name -> id."""
-    if not names:
-        return {}
-    ordered = sorted(names)
-    for chunk in _chunks(ordered):
-        connection.execute(
-            _insert(connection, table)
-            .values([{"name": name} for name in chunk])
-            .on_conflict_do_nothing(index_elements=[table.c.name])
-        )
+@dataclass
+class _NameIds:
+    """Ids of people, sources and tags: from the writer's cache of committed names, else looked
+    up and inserted in bulk (collected in ``fresh``, cached by the writer once committed)."""
+
+    connection: Connection
+    committed: dict[Table, dict[str, int]]
+    fresh: dict[Table, dict[str, int]]
+
+    def __call__(self, table: Table, names: set[str]) -> dict[str, int]:
+        cached = self.committed[table]
+        ids = {name: cached[name] for name in names if name in cached}
+        unknown = sorted(names - ids.keys())
+        if not unknown:
+            return ids
+        found = _select_name_ids(self.connection, table, unknown)
+        missing = [name for name in unknown if name not in found]
+        if missing:
+            # Do nothing on conflict: another writer may add the same name meanwhile.
+            self.connection.execute(
+                _insert(self.connection, table).on_conflict_do_nothing(
+                    index_elements=[table.c.name]
+                ),
+                [{"name": name} for name in missing],
+            )
+            found.update(_select_name_ids(self.connection, table, missing))
+        self.fresh[table].update(found)
+        return {**ids, **found}
+
+
+def _select_name_ids(connection: Connection, table: Table, names: list[str]) -> dict[str, int]:
     ids: dict[str, int] = {}
-    for chunk in _chunks(ordered):
+    for chunk in _chunks(names):
         query = select(table.c.name, table.c.id).where(table.c.name.in_(chunk))
         ids.update((name, row_id) for name, row_id in connection.execute(query))
     return ids
 
 
 def _insert_children(
-    connection: Connection, written: list[_Prepared], ids_by_key: dict[str, int]
+    connection: Connection,
+    written: list[_Prepared],
+    ids_by_key: dict[str, int],
+    name_ids: _NameIds,
 ) -> None:
     """Bylines, sources, tags and related links of freshly written articles."""
     if not written:
         return
-    lists = {
-        item.key: {
-            "writer": _names(item.article.writers),
-            "editor": _names(item.article.editors),
-            "sources": _names(item.article.sources),
-            "tags": _names(item.article.tags),
-            "related": _names(item.article.related_urls),
-        }
-        for item in written
-    }
-    person_ids = _name_ids(
-        connection,
+    lists = {item.key: item.lists for item in written}
+    person_ids = name_ids(
         people,
-        {name for values in lists.values() for name in values["writer"] + values["editor"]},
+        {name for values in lists.values() for name in values["writers"] + values["editors"]},
     )
-    source_ids = _name_ids(
-        connection, sources, {name for values in lists.values() for name in values["sources"]}
+    source_ids = name_ids(
+        sources, {name for values in lists.values() for name in values["sources"]}
     )
-    tag_ids = _name_ids(
-        connection, tags, {name for values in lists.values() for name in values["tags"]}
-    )
+    tag_ids = name_ids(tags, {name for values in lists.values() for name in values["tags"]})
 
     rows: dict[Table, list[dict[str, Any]]] = defaultdict(list)
     for key, values in lists.items():
@@ -409,7 +438,7 @@ def _insert_children(
         for role in ("writer", "editor"):
             rows[article_people] += [
                 {"article_id": row_id, "person_id": person_ids[name], "role": role, "position": i}
-                for i, name in enumerate(values[role])
+                for i, name in enumerate(values[role + "s"])
             ]
         rows[article_sources] += [
             {"article_id": row_id, "source_id": source_ids[name], "position": i}
@@ -421,13 +450,11 @@ def _insert_children(
         ]
         rows[related_links] += [
             {"article_id": row_id, "url": url, "position": i}
-            for i, url in enumerate(values["related"])
+            for i, url in enumerate(values["related_urls"])
         ]
     for table, table_rows in rows.items():
-        for chunk in _chunks(table_rows):
-            connection.execute(
-                _insert(connection, table).values(list(chunk)).on_conflict_do_nothing()
-            )
+        if table_rows:
+            connection.execute(_insert(connection, table).on_conflict_do_nothing(), table_rows)
 
 
 # -- reading ------------------------------------------------------------------------------------
