@@ -1065,14 +1065,16 @@ def generated_site(
     per_day: int = 40,
     per_page: int = 20,
     last_day: date = date(2024, 6, 30),
+    day_step: int = 15,
     seed: int = 7,
 ) -> OfflineSite:
-    """A large site for benchmarks: ``articles`` Global articles, ``per_day`` a day, both eras."""
+    """A large site for benchmarks: ``articles`` Global articles, ``per_day`` on every
+    ``day_step``-th day back from ``last_day`` (by default reaching back across both eras)."""
     day_count = -(-articles // per_day)
     days: dict[date, list[ListingEntry]] = {}
     number = 0
     for offset in range(day_count):
-        day = last_day - timedelta(days=offset)
+        day = last_day - timedelta(days=offset * day_step)
         count = min(per_day, articles - number)
         specs = _day_articles(day, count, number, seed)
         days[day] = [ListingEntry(spec.url, spec) for spec in specs]
@@ -1081,7 +1083,7 @@ def generated_site(
         days,
         per_page=per_page,
         newest_per_page=per_page,
-        new_listing_from=last_day - timedelta(days=day_count // 2),
+        new_listing_from=last_day - timedelta(days=day_count // 2 * day_step),
     )
 
 
