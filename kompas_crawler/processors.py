@@ -39,7 +39,7 @@ _MONTHS = {
     "desember": 12, "des": 12, "dec": 12,
 }  # fmt: skip
 _MONTH_ALTERNATION = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_CLOCK = r"(?:,?\s*(?:pukul\s*)?(?P<H>\d{1,2})[:.](?P<M>\d{2})(?:[:.](?P<S>\d{2}))?)?"
+_CLOCK = r"(?:\s*[,|]?\s*(?:pukul\s*)?(?P<H>\d{1,2})[:.](?P<M>\d{2})(?:[:.](?P<S>\d{2}))?)?"
 _ZONE = r"(?:\s*(?P<zone>WITA|WIT|WIB)\b)?"
 
 # 27/01/2022, 21:06 WIB (day first, always)
@@ -64,11 +64,20 @@ _RELATIVE_FORM = re.compile(
     r"(?P<n>\d{1,4}|se|satu)\s*(?P<unit>detik|menit|jam|hari|minggu|pekan)\s+(?:yang\s+)?lalu",
     re.I,
 )
-_YESTERDAY = re.compile(r"\bkemarin\b", re.I)
+# kemarin, hari ini, kemarin 10:15 WIB: a day relative to now, with or without a clock time
+_NAMED_DAY = re.compile(
+    r"\b(?P<day>kemarin lusa|kemarin|hari ini)\b"
+    r"(?:,?\s*(?:pukul\s*)?(?P<H>\d{1,2})[:.](?P<M>\d{2}))?" + _ZONE,
+    re.I,
+)
+_DAYS_BACK = {"kemarin lusa": 2, "kemarin": 1, "hari ini": 0}
 _RELATIVE_SECONDS = {"detik": 1, "menit": 60, "jam": 3600, "hari": 86400, "minggu": 604800}
 _RELATIVE_SECONDS["pekan"] = _RELATIVE_SECONDS["minggu"]
 # Only hand a string to dateparser when it could hold a date; it reads "Senin" alone as a date.
-_WORTH_DATEPARSER = re.compile(r"\d|\b(?:kemarin|lalu|hari ini|tadi)\b", re.I)
+_RELATIVE_WORDS = re.compile(
+    r"\b(?:kemarin|lalu|hari ini|tadi|lusa|besok|yang akan datang)\b", re.I
+)
+_WORTH_DATEPARSER = re.compile(r"\d|" + _RELATIVE_WORDS.pattern, re.I)
 _DATEPARSER_MAX_LEN = 120
 
 _SPACE = re.compile(r"\s+")
@@ -156,9 +165,15 @@ def _parse_relative(text: str, now: datetime) -> datetime | None:
     if match is not None:
         count = 1 if match["n"].lower() in {"se", "satu"} else int(match["n"])
         return now - timedelta(seconds=count * _RELATIVE_SECONDS[match["unit"].lower()])
-    if _YESTERDAY.search(text) and not re.search(r"\d", text):
-        return now - timedelta(days=1)
-    return None
+    match = _NAMED_DAY.search(text)
+    if match is None:
+        return None
+    days_back = _DAYS_BACK[_SPACE.sub(" ", match["day"].lower())]
+    if match["H"] is None:
+        return now - timedelta(days=days_back)
+    zone = _ZONES[match["zone"].upper()] if match["zone"] else WIB
+    local_day = now.astimezone(zone) - timedelta(days=days_back)
+    return local_day.replace(hour=int(match["H"]), minute=int(match["M"]), second=0, microsecond=0)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -179,6 +194,10 @@ def _parse_with_dateparser(text: str, now: datetime | None) -> datetime | None:
     if now is not None:
         local_zone = _ZONES[zone[1].upper()] if zone else WIB
         settings["RELATIVE_BASE"] = _aware(now).astimezone(local_zone).replace(tzinfo=None)
+    elif _RELATIVE_WORDS.search(text):
+        return None  # relative to what? No clock in here: the caller passes the fetch time.
+    else:
+        settings["REQUIRE_PARTS"] = ["day", "month", "year"]
     stripped = re.sub(r"\b(?:WITA|WIT|WIB)\b", " ", text, flags=re.I)
     try:
         parsed = dateparser.parse(stripped, languages=["id"], settings=settings)
@@ -217,8 +236,9 @@ def most_precise(moments: Iterable[datetime | None], what: str = "timestamp") ->
 
 # --- bylines ----------------------------------------------------------------------------------
 
-_LABELS = r"penulis|editor|penyunting|sumber|oleh|reporter|kontributor|fotografer|tim\s+penulis"
-_LEADING_LABEL = re.compile(r"^(?:(?:" + _LABELS + r")\b\s*:?\s*)+", re.I)
+_LABELS = r"penulis|editor|penyunting|sumber|reporter|kontributor|fotografer|tim\s+penulis"
+# "Oleh" is also a first name (Oleh Sentsov), so as a label it needs its colon.
+_LEADING_LABEL = re.compile(r"^(?:(?:(?:" + _LABELS + r")\b\s*:?|oleh\s*:)\s*)+", re.I)
 _TRAILING_LABEL = re.compile(r"(?:\s*\b(?:" + _LABELS + r")\s*:?)+$", re.I)
 _NAME_SEPARATORS = re.compile(r"\s*(?:[,;|&/\n]|\bdan\b|\band\b)\s*", re.I)
 _EDGE_PUNCTUATION = " \t,;:|.-\u2013\u2014\u00b7\u2022"

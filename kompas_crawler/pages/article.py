@@ -12,7 +12,7 @@ import re
 import weakref
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 from urllib.parse import parse_qs, urlsplit
 
 from lxml import etree
@@ -25,7 +25,7 @@ from kompas_crawler.urls import canonical_url
 
 logger = logging.getLogger(__name__)
 
-Element = etree._Element
+Element: TypeAlias = etree._Element
 
 _META = etree.XPath("//head/meta[@content]")
 _JSON_LD = etree.XPath("//script[@type='application/ld+json']/text()")

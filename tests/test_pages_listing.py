@@ -1,0 +1,91 @@
+"""parse_listing on indeks pages in both markups and on the real 2017 home page."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from scrapy.http import HtmlResponse
+
+from kompas_crawler.pages.listing import Listing, is_listing_page, parse_listing
+from tests.conftest import FIXTURES, get_testdata, load_response, shared_page
+
+LISTING_FIXTURES = sorted(path.name for path in FIXTURES.glob("listing_*.html"))
+
+
+def fixture_url(name: str) -> str:
+    return json.loads(get_testdata("urls.json"))[name]
+
+
+def expected_output(name: str) -> dict:
+    return json.loads(get_testdata(name.replace(".html", ".expected.json")))
+
+
+@pytest.mark.parametrize("name", LISTING_FIXTURES)
+@pytest.mark.parametrize("field", ["article_urls", "next_page_url"])
+def test_fixture_field(name, field):
+    listing = parse_listing(load_response(name, fixture_url(name)))
+    assert getattr(listing, field) == expected_output(name)[field]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected_count", "expected_next"),
+    [
+        (
+            "listing_2021-06-10_indeks-old-middle.html",
+            4,
+            "https://indeks.kompas.com/?site=global&date=2021-06-10&page=3",
+        ),
+        ("listing_2021-06-10_indeks-old-last.html", 2, None),
+        ("listing_2021-06-11_indeks-old-empty.html", 0, None),
+        (
+            "listing_2024-12-26_indeks-new-middle.html",
+            3,
+            "https://indeks.kompas.com/?site=global&date=2024-12-26&page=2",
+        ),
+        ("listing_2024-12-26_indeks-new-last.html", 1, None),
+        ("listing_2024-12-27_indeks-new-empty.html", 0, None),
+    ],
+)
+def test_paging_and_counts(name, expected_count, expected_next):
+    listing = parse_listing(load_response(name, fixture_url(name)))
+    assert (len(listing.article_urls), listing.next_page_url) == (expected_count, expected_next)
+
+
+def test_relative_next_link_is_resolved_against_the_real_url():
+    # The mirror serves the page, but response.url is the kompas.com address.
+    name = "listing_2021-06-10_indeks-old-middle.html"
+    listing = parse_listing(load_response(name, fixture_url(name)))
+    assert listing.next_page_url.startswith("https://indeks.kompas.com/?")
+
+
+def test_urls_are_canonical_global_and_unique():
+    name = "listing_2024-12-26_indeks-new-middle.html"
+    urls = parse_listing(load_response(name, fixture_url(name))).article_urls
+    assert len(set(urls)) == len(urls)
+    assert all(url.startswith("https://www.kompas.com/global/read/") for url in urls)
+    assert all("?" not in url and "#" not in url for url in urls)
+
+
+def test_real_2017_home_page_gives_its_four_internasional_articles():
+    response = load_response(shared_page("homepage_2017-09-17.html"), "https://www.kompas.com/")
+    assert parse_listing(response) == Listing(
+        article_urls=[
+            "https://internasional.kompas.com/read/2017/09/17/11023931/china-luncurkan-jasa-boneka-seks-berbagi",
+            "https://internasional.kompas.com/read/2017/09/17/07325221/perempuan-ini-tusuk-pacarnya-yang-kedapatan-bugil-di-atas-putrinya",
+            "https://internasional.kompas.com/read/2017/09/17/10231201/demokrasi-telah-mati-di-singapura-hingga-saya-tentang-pilpres-2017",
+            "https://internasional.kompas.com/read/2017/09/17/15170361/kemaluan-terjepit-di-piringan-gym-pemadam-kebakaran-turun-tangan",
+        ],
+        next_page_url=None,
+    )
+
+
+@pytest.mark.parametrize("name", LISTING_FIXTURES)
+def test_listing_fixtures_are_listing_pages(name):
+    assert is_listing_page(load_response(name, fixture_url(name)))
+
+
+@pytest.mark.parametrize("body", [b"", b"<html", b"\x00\xff", b"<p>no listing here</p>"])
+def test_bad_html_gives_an_empty_listing(body):
+    url = "https://indeks.kompas.com/?site=global"
+    assert parse_listing(HtmlResponse(url=url, body=body, encoding="utf-8")) == Listing()
