@@ -73,6 +73,19 @@ def start_crawl(server: OfflineServer, workdir: Path, *args: str) -> subprocess.
     )
 
 
+def start_demo(workdir: Path) -> subprocess.Popen[str]:
+    """What ``make demo`` runs: its own server on a free port, crawled into a SQLite file."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    command = ["-m", "kompas_crawler.offline_site", "--port", "0", "--crawl"]
+    return subprocess.Popen(
+        [sys.executable, *command, "sqlite:///archive.db", "--", "-s", "LOG_LEVEL=INFO"],
+        cwd=workdir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
 def finish(process: subprocess.Popen[str], workdir: Path) -> Run:
     output, _ = process.communicate(timeout=120)
     return Run(process.returncode, output, workdir / "archive.db")
@@ -102,6 +115,7 @@ def runs(server: OfflineServer, tmp_path_factory: pytest.TempPathFactory) -> dic
         "bad_max_pages": ("-a", "max_pages=abc"),
     }
     started = {name: start_crawl(server, root / name, *args) for name, args in plans.items()}
+    started["demo"] = start_demo(root / "demo")
     done = {name: finish(process, root / name) for name, process in started.items()}
     done["repeat"] = finish(start_crawl(server, root / "full"), root / "full")
     return done
@@ -241,6 +255,13 @@ def test_second_identical_run_inserts_nothing(runs: dict[str, Run]) -> None:
     assert stats.get("kompas/store/new", 0) == 0
     assert stats.get("kompas/store/updated", 0) == 0
     assert len(stored(repeat)) == 29
+
+
+def test_demo_command_fills_an_archive(runs: dict[str, Run], site: OfflineSite) -> None:
+    run = runs["demo"]
+    assert run.returncode == 0, run.log[-3000:]
+    assert "Serving 32 articles at http://127.0.0.1:" in run.log
+    assert sorted(stored(run)) == [spec.url for spec in site.expected_articles()]
 
 
 # -- arguments ---------------------------------------------------------------------------------
