@@ -9,6 +9,8 @@ import textwrap
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql import ClauseElement
@@ -404,4 +406,46 @@ def test_two_processes_saving_the_same_articles_store_each_once(tmp_path) -> Non
     engine = open_archive(url)
     assert count_articles(engine) == 600
     assert table_counts(engine)["related_links"] == 600
+    engine.dispose()
+
+
+# -- any sequence of saves ---------------------------------------------------------------------
+
+batches_strategy = st.lists(
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2)), min_size=1, max_size=5),
+    min_size=1,
+    max_size=5,
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(batches=batches_strategy)
+def test_any_sequence_of_saves_matches_a_simple_model(tmp_path_factory, batches) -> None:  # type: ignore[no-untyped-def]
+    """Counts, current versions and revisions agree with a dict of 'article -> version'."""
+    engine = open_archive(f"sqlite:///{tmp_path_factory.mktemp('model') / 'archive.db'}")
+    writer = ArchiveWriter(engine)
+    current: dict[int, int] = {}
+    replaced: dict[int, int] = {}
+    for step, batch in enumerate(batches):
+        expected = SaveCounts()
+        batch_last = {n: v for n, v in batch}
+        for n, v in batch_last.items():
+            if n not in current:
+                expected += SaveCounts(new=1)
+            elif current[n] != v:
+                expected += SaveCounts(updated=1)
+                replaced[n] = replaced.get(n, 0) + 1
+            else:
+                expected += SaveCounts(unchanged=1)
+            current[n] = v
+        expected += SaveCounts(unchanged=len(batch) - len(batch_last))
+        seen = T0 + timedelta(minutes=step)
+        articles = [make_article(n, body=f"versi {v}", fetched_at=seen) for n, v in batch]
+        assert writer.save_batch(articles, seen) == expected
+    for n, v in current.items():
+        assert load_article(engine, f"20240501-{100000000 + n}").body == f"versi {v}"  # type: ignore[union-attr]
+        assert len(load_revisions(engine, f"20240501-{100000000 + n}")) == replaced.get(n, 0)
+    assert count_articles(engine) == len(current)
     engine.dispose()

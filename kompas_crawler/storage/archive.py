@@ -187,7 +187,8 @@ def _prepare(article: Article, seen_at: datetime) -> _Prepared:
         key = "u" + hashlib.sha1(url.encode("utf-8")).hexdigest()[:31]
     body = str(article.body)
     lists = _cleaned_lists(article)
-    row = {
+    digest = content_hash(article, lists)
+    row: dict[str, Any] = {
         "article_id": key,
         "url": url,
         "title": article.title,
@@ -202,10 +203,10 @@ def _prepare(article: Article, seen_at: datetime) -> _Prepared:
         "image_caption": article.image_caption,
         "image_credit": article.image_credit,
         "word_count": article.word_count if article.word_count is not None else len(body.split()),
-        "content_hash": content_hash(article, lists),
+        "content_hash": digest,
         "fetched_at": to_naive_utc(article.fetched_at) or seen_at,
     }
-    return _Prepared(article, key, row["content_hash"], row, lists)
+    return _Prepared(article, key, digest, row, lists)
 
 
 # -- writing ------------------------------------------------------------------------------------
