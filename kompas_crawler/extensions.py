@@ -41,8 +41,8 @@ def articles_stored(stats: Mapping[str, Any]) -> int:
 def run_outcome(stats: Mapping[str, Any]) -> tuple[str, str]:
     """(status, one-line summary) of a closed crawl: ``ok``, ``failed`` or ``locked``.
 
-    Failed: a finish reason other than ``finished``, no page downloaded (site unreachable), or
-    errors with no article stored.
+    Failed: a finish reason other than ``finished``, requests made but no page downloaded (site
+    unreachable), or errors with no article stored. A run with nothing to ask is ok.
     """
     reason = str(stats.get("finish_reason") or "unknown")
     errors = int(stats.get("log_count/ERROR", 0))
@@ -56,7 +56,7 @@ def run_outcome(stats: Mapping[str, Any]) -> tuple[str, str]:
         return LOCKED, "another crawl is running on this archive"
     if reason != "finished":
         return FAILED, f"run failed: finish reason {reason!r} ({counts})"
-    if not stats.get(PAGES_OK):
+    if stats.get("downloader/request_count") and not stats.get(PAGES_OK):
         return FAILED, f"run failed: site unreachable, no page downloaded ({counts})"
     if errors and not articles_stored(stats):
         return FAILED, f"run failed: errors and no article stored ({counts})"
