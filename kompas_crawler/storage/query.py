@@ -447,23 +447,26 @@ def _fts_search(
 ) -> SearchResult:
     expression = fts_expression(query)
     score = func.bm25(literal_column(FTS_TABLE), *BM25_WEIGHTS).label("score")
-    where = [_match(expression), *filter_clauses(filters)]
-    joined = _FTS.join(_A, _A.c.id == _FTS.c.rowid)
+    conditions = filter_clauses(filters)
+    # Without filters, ranking and counting need only the index: joining every match to its
+    # article row would cost more than the ranking itself.
+    source = _FTS.join(_A, _A.c.id == _FTS.c.rowid) if conditions or sort != "relevance" else _FTS
+    order = _order(sort, score) if source is not _FTS else [score, _FTS.c.rowid.desc()]
+    where = [_match(expression), *conditions]
     ranked = (
-        select(_A.c.id, score)
-        .select_from(joined)
+        select(_FTS.c.rowid.label("id"), score)
+        .select_from(source)
         .where(*where)
-        .order_by(*_order(sort, score))
+        .order_by(*order)
         .limit(limit)
     )
     ranking = connection.execute(ranked).all()
     ids = [row.id for row in ranking]
     snippets = _snippets(connection, expression, ids, mark)
     total = len(ids)
-    if count and (len(ids) == limit):
-        total = connection.execute(
-            select(func.count()).select_from(joined).where(*where)
-        ).scalar_one()
+    if count and len(ids) == limit:
+        counted = select(func.count()).select_from(_FTS if not conditions else source)
+        total = connection.execute(counted.where(*where)).scalar_one()
     hits = _hits(connection, ids, {row.id: -row.score for row in ranking}, snippets)
     return SearchResult(hits=hits, total=total, used_fts=True, query=query, filters=filters)
 
