@@ -82,15 +82,17 @@ _DATEPARSER_MAX_LEN = 120
 
 _SPACE = re.compile(r"\s+")
 
-_INVISIBLE = str.maketrans({"\xa0": " ", "\u200b": None, "\u200c": None, "\ufeff": None})
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 
 
 def clean_text(text: Any) -> str | None:
     """Whitespace collapsed, invisible characters dropped; None when nothing is left."""
     if not isinstance(text, str):
         return None
-    cleaned = _SPACE.sub(" ", text.translate(_INVISIBLE)).strip()
-    return cleaned or None
+    if _INVISIBLE.search(text):
+        text = _INVISIBLE.sub("", text)
+    # str.split() knows every Unicode space (NBSP included) and beats a regex substitution.
+    return " ".join(text.split()) or None
 
 
 # --- timestamps -------------------------------------------------------------------------------
@@ -376,8 +378,22 @@ def strip_site_suffix(title: Any) -> str | None:
 
 def join_paragraphs(paragraphs: Iterable[Any]) -> str | None:
     """Paragraphs joined by a blank line; None when there are none."""
-    kept = [paragraph for paragraph in (clean_text(p) for p in paragraphs) if paragraph]
+    kept = [text.strip() for text in paragraphs if isinstance(text, str) and text.strip()]
     return "\n\n".join(kept) or None
+
+
+def classify_paragraph(text: Any) -> str:
+    """What a body line is: "text", "related" (Baca juga), "source" (SUMBER: ...) or "noise"."""
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return "noise"
+    if _RELATED_PARAGRAPH.match(cleaned):
+        return "related"
+    if _SOURCE_PARAGRAPH.match(cleaned):
+        return "source"
+    if _NOISE_PARAGRAPH.match(cleaned):
+        return "noise"
+    return "text"
 
 
 def count_words(text: Any) -> int | None:

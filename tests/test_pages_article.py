@@ -262,3 +262,13 @@ def test_parse_article_reads_no_clock():
     second = parse_fixture(NATO)
     assert first == second
     assert re.fullmatch(r"\d{8}-\d{9}", first.article_id)
+
+
+def test_single_break_is_a_space_and_source_line_wrapping_is_not_a_paragraph():
+    response = page(
+        "<html><body><div class='read__content'><p>Baris satu<br>baris dua</p>"
+        "<p>Teks yang\n\n   terbungkus di sumber HTML</p></div></body></html>"
+    )
+    assert parse_article(response, FETCHED_AT).body == (
+        "Baris satu baris dua\n\nTeks yang terbungkus di sumber HTML"
+    )

@@ -13,7 +13,7 @@ import weakref
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, TypeAlias
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 from lxml import etree
 from scrapy.http import TextResponse
@@ -31,6 +31,12 @@ _META = etree.XPath("//head/meta[@content]")
 _JSON_LD = etree.XPath("//script[@type='application/ld+json']/text()")
 _CANONICAL = etree.XPath("//head/link[@rel='canonical']/@href")
 _HTML_TITLE = etree.XPath("//head/title")
+_BASE_HREF = etree.XPath("//head/base/@href")
+_HREFS = etree.XPath(".//a/@href")
+_SOURCE_LABEL = etree.XPath(
+    ".//text()[starts-with(normalize-space(), 'Sumber')"
+    " or starts-with(normalize-space(), 'SUMBER')]"
+)
 # Every element the article fields come from, found in one pass and looked up by class token.
 # (A Python loop over these tags beats XPath contains(@class, ...), which stringifies every node.)
 _CLASSED_TAGS = ("div", "h1", "ul")
@@ -80,7 +86,9 @@ _SKIPPED_CLASS_PREFIXES = (
 )
 _BLOCK_TAGS = frozenset(["p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre"])
 _END_OF_ARTICLE = "EndOfArticle"
-_BREAK = "\n"
+# <br> becomes LINE SEPARATOR: two in a row split a paragraph, one is just a space.
+_BREAK = "\u2028"
+_PARAGRAPH_BREAK = re.compile(r"\u2028\s*\u2028")
 
 
 def parse_article(response: TextResponse, fetched_at: datetime) -> Article:
@@ -244,13 +252,14 @@ class _ArticlePage:
 
         self.loader.add_value("sources", [self.meta.get("content_source"), *self._credit_sources()])
 
-    def _credit_sources(self) -> Iterator[str | None]:
-        # "Sumber AFP": a short line in the credit block that starts with the label.
-        for block in self.index.all("read__credit") + self.index.all("credit"):
-            for node in block.iter(tag=etree.Element):
-                text = _text(node)
-                if text and len(text) < 100 and re.match(r"sumber\b", text, re.I):
-                    yield text
+    def _credit_sources(self) -> list[str | None]:
+        # "Sumber AFP": the element holding a credit-block text that starts with the label.
+        holders = dict.fromkeys(
+            text.getparent()
+            for block in self.index.all("read__credit") + self.index.all("credit")
+            for text in _SOURCE_LABEL(block)
+        )
+        return [_text(holder) for holder in holders if holder is not None]
 
     def load_section(self) -> None:
         crumbs = [
@@ -278,7 +287,7 @@ class _ArticlePage:
         content = self.index.first("read__content")
         if content is None:
             return
-        body = _Body(self.response)
+        body = _Body(self._base_url())
         body.read(content)
         self.loader.add_value("body", body.paragraphs)
         self.loader.add_value("dateline", body.paragraphs[:1])
@@ -318,6 +327,10 @@ class _ArticlePage:
         if image is not None:
             self.loader.add_value("image_caption", image.get("alt"))
 
+    def _base_url(self) -> str:
+        base = _BASE_HREF(self.root)
+        return urljoin(self.response.url, base[0].strip()) if base else self.response.url
+
     def _text_of(self, token: str, tag: str | None = None) -> str | None:
         element = self.index.first(token, tag)
         return _text(element) if element is not None else None
@@ -326,8 +339,8 @@ class _ArticlePage:
 class _Body:
     """Walks ``div.read__content`` once: paragraphs, inline "Baca juga" links, closing source."""
 
-    def __init__(self, response: TextResponse) -> None:
-        self.response = response
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
         self.paragraphs: list[str] = []
         self.related: list[str] = []
         self.sources: list[str] = []
@@ -357,18 +370,15 @@ class _Body:
 
     def _read_block(self, block: Element) -> None:
         raw = "".join(_text_parts(block))
-        for chunk in re.split(r"\n\s*\n", raw):
+        for chunk in _PARAGRAPH_BREAK.split(raw) if _BREAK in raw else [raw]:
             text = p.clean_text(chunk)
-            if text is None:
-                continue
-            if p.is_related_paragraph(text):
-                self.related.extend(
-                    self.response.urljoin(href) for href in block.xpath(".//a/@href")
-                )
-            elif p.source_line(text):
+            kind = p.classify_paragraph(text)
+            if kind == "text":
+                self.paragraphs.append(text or "")
+            elif kind == "related":
+                self.related.extend(urljoin(self.base_url, href) for href in _HREFS(block))
+            elif kind == "source":
                 self.sources.append(p.source_line(text) or "")
-            elif not p.is_noise_paragraph(text):
-                self.paragraphs.append(text)
 
 
 def _is_skipped(element: Element) -> bool:
