@@ -39,9 +39,8 @@ def canonical_url(url: str) -> str | None:
     if split is None:
         return None
     host, match = split
-    if host.startswith("amp."):
-        host = "www." + host[4:]
-    if host == KOMPAS_DOMAIN:
+    if match["prefix"] or host == KOMPAS_DOMAIN:
+        # Section paths (/global/read/...) live on www; amp., indeks., m. copies fold into it.
         host = "www." + KOMPAS_DOMAIN
     slug = match["slug"]
     path = f"{match['prefix']}/read/{match['y']}/{match['m']}/{match['d']}/{match['id']}"
