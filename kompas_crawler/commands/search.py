@@ -76,7 +76,9 @@ def render(result: SearchResult, *, color: bool = False) -> str:
     shown = len(result.hits)
     if not shown:
         return f"No articles match {result.query!r}."
-    how = "most relevant first" if result.hits[0].score is not None else "newest first"
+    how = {"relevance": "most relevant first", "newest": "newest first", "oldest": "oldest first"}[
+        result.sort if result.used_fts else ("oldest" if result.sort == "oldest" else "newest")
+    ]
     lines = [f"{shown} of {result.total} articles matching {result.query!r} ({how})"]
     if not result.used_fts:
         lines[0] += " [no full-text index: plain text scan]"

@@ -124,6 +124,7 @@ class SearchResult:
     used_fts: bool = True
     query: str = ""
     filters: Filters = field(default_factory=Filters)
+    sort: Sort = "relevance"
 
 
 # ---------------------------------------------------------------------------- dates
@@ -468,7 +469,7 @@ def _fts_search(
         counted = select(func.count()).select_from(_FTS if not conditions else source)
         total = connection.execute(counted.where(*where)).scalar_one()
     hits = _hits(connection, ids, {row.id: -row.score for row in ranking}, snippets)
-    return SearchResult(hits=hits, total=total, used_fts=True, query=query, filters=filters)
+    return SearchResult(hits, total, used_fts=True, query=query, filters=filters, sort=sort)
 
 
 def _snippets(
@@ -512,7 +513,7 @@ def _like_search(
     if count and len(ids) == limit:
         total = connection.execute(select(func.count()).select_from(_A).where(*where)).scalar_one()
     hits = _hits(connection, ids, {}, snippets)
-    return SearchResult(hits=hits, total=total, used_fts=False, query=query, filters=filters)
+    return SearchResult(hits, total, used_fts=False, query=query, filters=filters, sort=sort)
 
 
 def _hits(
