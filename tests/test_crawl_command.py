@@ -61,24 +61,26 @@ def test_the_readme_cron_recipe_runs_quietly_and_logs_to_data_logs(project: Path
     schedule, command = cron_recipe()
     assert schedule == "*/15 * * * *"
     assert PLACEHOLDER in command
-    with OfflineServer(old_site(3, per_day=3, per_page=10)) as server:
+    with OfflineServer(old_site(2, per_day=2, per_page=10)) as server:
         ok = run_as_cron(command, project, server.url)
     assert (ok.returncode, ok.stdout, ok.stderr) == (0, "", "")
     logs = list((project / "data" / "logs").glob("crawl-*.log"))
     assert len(logs) == 1
     assert "Spider closed (finished)" in logs[0].read_text(encoding="utf-8")
-    assert query(project / "data" / "kompas.db", "SELECT count(*) FROM articles") == [(3,)]
+    assert query(project / "data" / "kompas.db", "SELECT count(*) FROM articles") == [(2,)]
 
-    with socket.socket() as unused:  # a port nobody listens on: the site is unreachable
+
+def test_an_unreachable_site_exits_1_with_one_line_naming_the_log(tmp_path: Path) -> None:
+    with socket.socket() as unused:  # a port nobody listens on
         unused.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{unused.getsockname()[1]}"
-    failed = run_as_cron(command, project, dead)
+    failed = run_crawl(tmp_path, dead, "-s", "RETRY_TIMES=1", quiet=True)
     assert failed.returncode == 1
     assert failed.stdout == ""
     assert "site unreachable" in failed.stderr
-    assert "data/logs/crawl-" in failed.stderr  # one line: what failed, where its log is
+    assert "data/logs/crawl-" in failed.stderr  # what failed, and where its log is
     assert len(failed.stderr.strip().splitlines()) == 1
-    assert last_run(project / "data" / "kompas.db")["status"] == "failed"
+    assert last_run(tmp_path / "kompas.db")["status"] == "failed"
 
 
 def test_a_bad_argument_exits_2_before_crawling(tmp_path: Path) -> None:
@@ -97,7 +99,7 @@ def test_errors_and_no_articles_exit_1_and_the_run_is_recorded_failed(tmp_path: 
     assert "errors and no article stored" in result.stderr
     run = last_run(tmp_path / "kompas.db")
     assert (run["status"], run["finish_reason"], run["articles_new"]) == ("failed", "finished", 0)
-    assert run["responses_by_status"] == '{"200": 2, "500": 8}'
+    assert run["responses_by_status"] == '{"200": 3, "500": 8}'  # robots.txt twice, the index
 
 
 @pytest.mark.parametrize(
