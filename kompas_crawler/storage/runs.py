@@ -15,9 +15,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, delete, insert, inspect, select, update
+from sqlalchemy import Engine, Table, delete, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kompas_crawler.errors import KompasError
@@ -28,8 +28,8 @@ OK = "ok"
 FAILED = "failed"
 DIED = "died"  # finish reason of a run whose process ended without closing it
 
-runs = CrawlRun.__table__
-index_days = IndexDay.__table__
+runs = cast(Table, CrawlRun.__table__)
+index_days = cast(Table, IndexDay.__table__)
 
 
 class CrawlLocked(KompasError):
@@ -174,7 +174,9 @@ def start_run(
                 result = connection.execute(insert(runs).values(**values))
         except IntegrityError:
             continue  # another crawl inserted its row between our read and our write
-        return int(result.inserted_primary_key[0]), taken_over
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0]), taken_over
     owner = running_owner(engine)
     raise CrawlLocked(
         "another crawl is running on this archive"
