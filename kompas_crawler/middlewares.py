@@ -8,8 +8,12 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares import robotstxt
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
+from scrapy.robotstxt import RobotParser
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 from w3lib.url import safe_url_string
 
 from kompas_crawler.errors import ConfigError
@@ -122,3 +126,19 @@ class OfflineMirrorMiddleware:
         if original and to_mirror(self.mirror, original) == mirrored_url:
             return str(original)
         return from_mirror(self.mirror, mirrored_url)
+
+
+class RobotsTxtMiddleware(robotstxt.RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, fixed for requests that arrive while robots.txt downloads.
+
+    In Scrapy 2.19 with the asyncio reactor, every request for a host waits on one Deferred for
+    that host's parser, through ``Deferred.asFuture``, whose callback returns None: the first
+    request gets the parser, every other one gets None and is let through unchecked. On a real
+    crawl that is most of the first listing's articles. The parser is stored before the Deferred
+    fires, so reading it back after the wait gives every request the real one.
+    """
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        parser = await super().robot_parser(request)
+        stored = self._parsers.get(urlparse_cached(request).netloc)
+        return parser if isinstance(stored, Deferred) else stored

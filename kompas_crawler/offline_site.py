@@ -539,7 +539,8 @@ def _credits(spec: ArticleSpec) -> str:
             for name in spec.editors
         )
         sources = "".join(
-            f'<div class="credit-title-source"><span>Sumber</span> <b>{_e(name)}</b></div>'
+            f'<div class="credit-title-source"><p>Sumber '
+            f'<span class="credit-source-name">{_e(name)}</span></p></div>'
             for name in spec.sources
         )
         return f'<div class="credit">\n  {writers}\n  {sources}\n  {editors}\n</div>'

@@ -39,8 +39,11 @@ ITEM_PIPELINES: dict[str, int] = {
 # (0 disables the timer); whatever is pending is committed when the crawl closes.
 KOMPAS_STORE_BATCH_SIZE = 100
 KOMPAS_STORE_FLUSH_SECONDS = 5.0
-# Between RedirectMiddleware (600) and DownloaderStats (850); see the middleware's docstring.
 DOWNLOADER_MIDDLEWARES: dict[str, int] = {
+    # Scrapy 2.19's own lets requests through while robots.txt is still downloading (see ours).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "kompas_crawler.middlewares.RobotsTxtMiddleware": 100,
+    # Between RedirectMiddleware (600) and DownloaderStats (850); see the middleware's docstring.
     "kompas_crawler.middlewares.OfflineMirrorMiddleware": 650,
     # Just outside RetryMiddleware (550): sees a 429/503 first and holds the retry back.
     "kompas_crawler.retry_after.RetryAfterMiddleware": 560,

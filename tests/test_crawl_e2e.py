@@ -20,7 +20,14 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from kompas_crawler.items import Article
-from kompas_crawler.offline_site import ArticleSpec, OfflineServer, OfflineSite, demo_site
+from kompas_crawler.offline_site import (
+    ROBOTS_TXT,
+    ArticleSpec,
+    OfflineServer,
+    OfflineSite,
+    Reply,
+    demo_site,
+)
 from kompas_crawler.storage.archive import load_article
 from kompas_crawler.storage.database import open_existing_archive
 from kompas_crawler.storage.models import ArticleRow
@@ -35,6 +42,7 @@ FAST = [
     "-s", "LOG_LEVEL=INFO",
 ]  # fmt: skip
 BACKFILL_DAYS = [date(2022, 1, 26), date(2022, 1, 27)]
+FORBIDDEN_DAY = "/global/read/2024/06/13/"
 NOISE = ["Baca juga", "ADVERTISEMENT", "SCROLL TO CONTINUE", "WhatsApp", "Tren lain"]
 
 
@@ -103,7 +111,21 @@ def server(site: OfflineSite) -> Iterator[OfflineServer]:
 
 
 @pytest.fixture(scope="module")
-def runs(server: OfflineServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
+def strict_server() -> Iterator[OfflineServer]:
+    """The demo site with a robots.txt that forbids one day of articles."""
+    site = demo_site()
+    rules = ROBOTS_TXT.replace(
+        "Disallow: /copy/*\n", f"Disallow: /copy/*\nDisallow: {FORBIDDEN_DAY}\n"
+    )
+    site.script("https://www.kompas.com/robots.txt", Reply.text(rules))
+    with OfflineServer(site) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def runs(
+    server: OfflineServer, strict_server: OfflineServer, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Run]:
     """Every crawl of this module: independent ones in parallel, then the repeat of the first."""
     root = tmp_path_factory.mktemp("crawls")
     plans = {
@@ -116,6 +138,7 @@ def runs(server: OfflineServer, tmp_path_factory: pytest.TempPathFactory) -> dic
     }
     started = {name: start_crawl(server, root / name, *args) for name, args in plans.items()}
     started["demo"] = start_demo(root / "demo")
+    started["robots"] = start_crawl(strict_server, root / "robots")
     done = {name: finish(process, root / name) for name, process in started.items()}
     done["repeat"] = finish(start_crawl(server, root / "full"), root / "full")
     return done
@@ -246,6 +269,18 @@ def test_robots_txt_is_fetched_through_the_mirror(runs: dict[str, Run], server: 
     assert "https://indeks.kompas.com/robots.txt" in requested
     assert "https://www.kompas.com/robots.txt" in requested
     assert runs["full"].stats()["robotstxt/response_status_count/200"] == 2
+
+
+def test_robots_txt_is_obeyed(
+    runs: dict[str, Run], strict_server: OfflineServer, site: OfflineSite
+) -> None:
+    run = runs["robots"]
+    assert run.returncode == 0, run.log[-3000:]
+    expected = [spec.url for spec in site.expected_articles()]
+    allowed = [url for url in expected if FORBIDDEN_DAY not in url]
+    assert sorted(stored(run)) == allowed
+    assert run.stats()["robotstxt/forbidden"] == len(expected) - len(allowed) > 0
+    assert not [hit for hit in strict_server.hits if FORBIDDEN_DAY in hit.url]
 
 
 def test_second_identical_run_inserts_nothing(runs: dict[str, Run]) -> None:

@@ -156,7 +156,7 @@ def test_article_markup_eras(site: OfflineSite) -> None:
     old = site.reply(site.expected_articles()[0].url).body.decode()
     new = site.reply(site.expected_articles()[-1].url).body.decode()
     assert 'id="penulis"' in old and "credit-title-name" not in old
-    assert "<h6>" in new and "credit-title-name" in new and "Sumber</span>" in new
+    assert "<h6>" in new and "credit-title-name" in new and "<p>Sumber <span" in new
     for body in (old, new):
         assert "application/ld+json" in body and 'name="content_PublishedDate"' in body
         assert "inner-link-baca-juga" in body and "ADVERTISEMENT" in body
