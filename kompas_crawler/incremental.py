@@ -1,9 +1,12 @@
 """Decisions of scheduled (incremental) crawls, kept free of Scrapy and the database.
 
 - ``NewestWalk``: when the newest-first index walk may stop. It stops once a page holding only
-  stored articles has been followed by ``overlap`` more such pages; but only when the previous
-  default run walked its index cleanly to the end. After a killed or failed run, stored articles
-  no longer prove that everything older is stored too, so the next run walks the whole index.
+  stored articles has been followed by ``overlap`` more such pages, once some default run has
+  walked the index cleanly to its end.
+- ``walk_trust``: which stored articles prove that everything older is stored. After a clean
+  run, any. After killed or failed runs, an article they stored proves nothing (they may have
+  skipped older ones), so only articles first stored before the earliest of them count: the next
+  run walks back past what the unclean runs touched, not the whole index.
 - ``DayWalks``: which backfill days were walked completely in this run, for ``index_days``.
 """
 
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 WALK_COMPLETE = "kompas/index/walk_complete"  # the newest-first walk reached its natural end
@@ -32,13 +35,25 @@ def clean_walk(status: str, finish_reason: str | None, stats: dict[str, Any]) ->
     )
 
 
-def previous_walk_trusted(past_runs: Iterable[Any]) -> bool:
-    """Whether the latest default (non-backfill) run, of ``past_runs`` newest first, was clean."""
+@dataclass(frozen=True)
+class WalkTrust:
+    """What stored articles prove to the newest-first walk."""
+
+    trusted: bool  # a default run walked the index cleanly: stored pages may stop the walk
+    stored_before: datetime | None = None  # only articles first stored before this count
+
+
+def walk_trust(past_runs: Iterable[Any]) -> WalkTrust:
+    """From the past runs, newest first: the last clean default run, and the start of the
+    earliest unclean one since (whose stored articles must not stop the walk)."""
+    unclean_since: datetime | None = None
     for run in past_runs:
         if is_backfill(run.arguments) or run.finish_reason == "locked":
             continue
-        return clean_walk(run.status, run.finish_reason, run.stats)
-    return False
+        if clean_walk(run.status, run.finish_reason, run.stats):
+            return WalkTrust(trusted=True, stored_before=unclean_since)
+        unclean_since = run.started_at
+    return WalkTrust(trusted=False)
 
 
 @dataclass

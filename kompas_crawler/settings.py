@@ -6,13 +6,17 @@ BOT_NAME = "kompas_crawler"
 SPIDER_MODULES = ["kompas_crawler.spiders"]
 NEWSPIDER_MODULE = "kompas_crawler.spiders"
 
-# Where the archive lives: any SQLAlchemy URL. Relative SQLite paths are relative to the working dir.
+# Where the archive lives: any SQLAlchemy URL. Relative SQLite paths start at the working dir.
 KOMPAS_DATABASE_URL = os.environ.get("KOMPAS_DATABASE_URL", "sqlite:///data/kompas.db")
 # Offline mirror: "http://127.0.0.1:PORT" sends https://HOST/PATH?Q to http://127.0.0.1:PORT/HOST/PATH?Q.
 KOMPAS_MIRROR = os.environ.get("KOMPAS_MIRROR", "")
 
 # Politeness: an honest name, robots.txt, adaptive speed.
-USER_AGENT = "kompas-crawler/0.1 (+https://github.com/kompas-crawler/kompas-crawler; archive of Kompas Global)"
+# Say who crawls and where to reach them; set your own contact with -s USER_AGENT=... if you run it.
+USER_AGENT = (
+    "kompas-crawler/0.1 (+https://github.com/kompas-crawler/kompas-crawler; "
+    "archive of Kompas Global news)"
+)
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
@@ -48,7 +52,7 @@ DOWNLOADER_MIDDLEWARES: dict[str, int] = {
     # Just outside RetryMiddleware (550): sees a 429/503 first and holds the retry back.
     "kompas_crawler.retry_after.RetryAfterMiddleware": 560,
 }
-# A 429 (or 503) Retry-After pauses all downloads that long, capped; a 429 without one waits DEFAULT.
+# A 429 (or 503) Retry-After pauses all downloads that long, capped; a bare 429 waits DEFAULT.
 KOMPAS_RETRY_AFTER_DEFAULT = 10.0
 KOMPAS_RETRY_AFTER_MAX = 300.0
 # After Scrapy's CoreStats (0): the run record is closed once the finish reason is set.

@@ -10,7 +10,10 @@ INDEX_HOST = "indeks.kompas.com"
 KOMPAS_DOMAIN = "kompas.com"
 
 # /read/YYYY/MM/DD/<digits>/<slug>, with the section first on www ("/global/read/...").
-_READ_PATH = re.compile(r"^(?P<prefix>(?:/[a-z0-9-]+)?)/read/(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/(?P<id>\d{6,12})(?:/(?P<slug>[^/?#]*))?/?$")
+_READ_PATH = re.compile(
+    r"^(?P<prefix>(?:/[a-z0-9-]+)?)/read/(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})"
+    r"/(?P<id>\d{6,12})(?:/(?P<slug>[^/?#]*))?/?$"
+)
 
 
 def is_kompas_host(host: str | None) -> bool:

@@ -4,12 +4,12 @@ the offline site."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from kompas_crawler.incremental import DayWalks, NewestWalk, previous_walk_trusted
+from kompas_crawler.incremental import DayWalks, NewestWalk, WalkTrust, walk_trust
 from kompas_crawler.offline_site import OfflineServer, Reply
 from kompas_crawler.storage.runs import PastRun
 from tests.crawling import (
@@ -78,33 +78,49 @@ def test_an_untrusted_walk_never_stops_early() -> None:
     assert all(walk.keep_walking(True) for _ in range(10))
 
 
-def _run(status: str, reason: str, stats: dict[str, object], **spider: str) -> PastRun:
-    return PastRun(1, status, reason, {"spider": spider, "settings": {}}, stats)
+def _run(
+    status: str, reason: str, stats: dict[str, object], hour: int = 0, **spider: str
+) -> PastRun:
+    arguments = {"spider": spider, "settings": {}}
+    return PastRun(1, status, reason, arguments, stats, datetime(2024, 7, 1, hour))
 
 
 CLEAN = {"kompas/index/walk_complete": 1}
+AT = datetime(2024, 7, 1, 0)
+UNTRUSTED = WalkTrust(trusted=False)
 
 
 @pytest.mark.parametrize(
-    ("runs", "trusted"),
+    ("runs", "trust"),
     [
-        ([], False),
-        ([_run("ok", "finished", CLEAN)], True),
-        ([_run("failed", "died", {}), _run("ok", "finished", CLEAN)], False),
-        ([_run("ok", "finished", {**CLEAN, "log_count/ERROR": 2})], False),
-        ([_run("ok", "finished", {})], False),  # stopped by max_pages: walk not complete
-        ([_run("failed", "shutdown", CLEAN)], False),
+        ([], UNTRUSTED),
+        ([_run("ok", "finished", CLEAN)], WalkTrust(True)),
+        (
+            [_run("failed", "died", {}, hour=2), _run("ok", "finished", CLEAN, hour=1)],
+            WalkTrust(True, datetime(2024, 7, 1, 2)),
+        ),
+        (  # two unclean runs since the clean one: the earliest bounds what counts
+            [
+                _run("failed", "died", {}, hour=3),
+                _run("ok", "finished", {**CLEAN, "log_count/ERROR": 2}, hour=2),
+                _run("ok", "finished", CLEAN, hour=1),
+            ],
+            WalkTrust(True, datetime(2024, 7, 1, 2)),
+        ),
+        ([_run("ok", "finished", {**CLEAN, "log_count/ERROR": 2})], UNTRUSTED),
+        ([_run("ok", "finished", {})], UNTRUSTED),  # stopped by max_pages: walk not complete
+        ([_run("failed", "shutdown", CLEAN)], UNTRUSTED),
         (
             [_run("ok", "finished", {}, start_date="2024-01-01"), _run("ok", "finished", CLEAN)],
-            True,
+            WalkTrust(True),
         ),
-        ([_run("locked", "locked", {}), _run("ok", "finished", CLEAN)], True),
+        ([_run("locked", "locked", {}), _run("ok", "finished", CLEAN)], WalkTrust(True)),
     ],
 )
-def test_the_walk_stops_early_only_after_a_clean_default_run(
-    runs: list[PastRun], trusted: bool
+def test_stored_articles_stop_the_walk_only_when_a_clean_run_stored_them(
+    runs: list[PastRun], trust: WalkTrust
 ) -> None:
-    assert previous_walk_trusted(runs) is trusted
+    assert walk_trust(runs) == trust
 
 
 def test_a_day_is_complete_when_walked_to_its_end_with_every_article_settled() -> None:
@@ -169,19 +185,44 @@ def test_new_articles_are_stored_and_the_walk_stops_past_them(
     assert query(database, "SELECT count(*) FROM articles") == [(43,)]
 
 
-def test_after_a_run_that_did_not_finish_the_next_walks_the_whole_index(
+def test_after_an_unclean_run_the_walk_goes_back_past_what_it_stored(
     crawled: Path, tmp_path: Path
 ) -> None:
     database = copy_archive(crawled, tmp_path)
+    # 25 new articles: pages 1-2 all new, page 3 the last 5 new and 5 stored, pages 4-7 stored.
+    site = with_new_articles(SITE, 25, LAST_DAY + timedelta(days=1))
+    failing = [entry.article.url for entry in site.days[LAST_DAY + timedelta(days=1)][21:23]]
+    with OfflineServer(site) as server:
+        for url in failing:
+            server.site.script(url, Reply.html("down", status=500))
+        unclean = run_crawl(tmp_path, server.url)
+        assert query(database, "SELECT count(*) FROM articles") == [(63,)]
+        server.site.unscript()
+        server.clear_hits()
+        recovery = run_crawl(tmp_path, server.url)
+        pages = listing_hits(server)
+        articles = [hit.url for hit in server.hits if "/global/read/" in hit.url]
+    assert unclean.returncode == 0, unclean.stderr  # articles stored, but errors: not clean
+    assert recovery.returncode == 0, recovery.stderr
+    # Pages 1-2 hold only articles the unclean run stored, which prove nothing about older
+    # ones; the walk goes on to page 3 (missing two), page 4 (stored before) and one overlap.
+    assert len(pages) == 5
+    assert sorted(articles) == sorted(failing)
+    assert query(database, "SELECT count(*) FROM articles") == [(65,)]
+
+
+def test_a_run_stopped_early_is_followed_by_a_walk_that_stops_at_older_articles(
+    crawled: Path, tmp_path: Path
+) -> None:
+    copy_archive(crawled, tmp_path)
     with OfflineServer(SITE) as server:
         stopped = run_crawl(tmp_path, server.url, "-s", "CLOSESPIDER_PAGECOUNT=1")
         server.clear_hits()
-        full = run_crawl(tmp_path, server.url)
+        again = run_crawl(tmp_path, server.url)
         pages = listing_hits(server)
     assert stopped.returncode == 1
-    assert full.returncode == 0, full.stderr
-    assert len(pages) == 4  # every page, none of its stored articles fetched again
-    assert last_run(database)["requests"] == 5
+    assert again.returncode == 0, again.stderr
+    assert len(pages) == 2  # the stopped run stored nothing: stored pages still prove the rest
 
 
 def test_backfill_marks_complete_days_and_skips_them_unless_refreshing(tmp_path: Path) -> None:

@@ -29,7 +29,13 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from kompas_crawler.errors import ConfigError
-from kompas_crawler.incremental import WALK_COMPLETE, DayWalks, NewestWalk, previous_walk_trusted
+from kompas_crawler.incremental import (
+    WALK_COMPLETE,
+    DayWalks,
+    NewestWalk,
+    WalkTrust,
+    walk_trust,
+)
 from kompas_crawler.items import Article
 from kompas_crawler.pages.article import has_more_pages, parse_article
 from kompas_crawler.pages.listing import Listing, parse_listing
@@ -121,6 +127,7 @@ class KompasGlobalSpider(scrapy.Spider):
         self.stored: set[str] = set()  # listed canonical URLs already in the archive
         self.dropped: set[str] = set()  # canonical URLs whose article was dropped as invalid
         self.newest_walk = NewestWalk()
+        self.walk_trust = WalkTrust(trusted=False)
         self.day_walks = DayWalks()
 
     @classmethod
@@ -140,7 +147,7 @@ class KompasGlobalSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.newest_walk = NewestWalk(
             overlap=max(0, self.settings.getint("KOMPAS_INDEX_OVERLAP_PAGES", 1)),
-            trusted=self.days is None and not self.refresh and self.previous_walk_trusted(),
+            trusted=self.days is None and not self.refresh and self.previous_walk().trusted,
         )
         for day in self.listing_days():
             yield self.listing_request(index_url(day), day=day, page=1)
@@ -165,15 +172,21 @@ class KompasGlobalSpider(scrapy.Spider):
             self.crawler.stats.set_value("kompas/index/days_skipped", len(complete))
         return [day for day in self.days if day not in complete]
 
-    def previous_walk_trusted(self) -> bool:
-        """Whether the last default run walked the index cleanly: only then may this run stop
-        at stored articles (after a killed or failed run, older articles may be missing)."""
+    def previous_walk(self) -> WalkTrust:
+        """What stored articles prove, from the past runs: only after a clean default run may
+        this one stop at stored articles, and after killed or failed runs only at articles
+        stored before them (those runs may have skipped older ones)."""
         run_id = self.crawler.stats.get_value("kompas/run/id")
         past = recent_runs(archive_engine(self.crawler), self.name, before_id=run_id)
-        trusted = previous_walk_trusted(past)
-        if not trusted:
-            self.logger.info("Previous run did not walk the index cleanly: walking all of it")
-        return trusted
+        self.walk_trust = walk_trust(past)
+        if not self.walk_trust.trusted:
+            self.logger.info("No run has walked the index cleanly yet: walking all of it")
+        elif self.walk_trust.stored_before is not None:
+            self.logger.info(
+                "Runs since %s did not finish cleanly: walking back past what they stored",
+                self.walk_trust.stored_before,
+            )
+        return self.walk_trust
 
     def revisit_urls(self) -> list[str]:
         """Stored articles recent enough to be fetched again for edits (KOMPAS_REVISIT_HOURS)."""
@@ -242,7 +255,13 @@ class KompasGlobalSpider(scrapy.Spider):
         return [url for url in canonical if url is not None and is_global_article_url(url)]
 
     def all_stored(self, listing: Listing) -> bool:
-        return all(url in self.stored for url in self.global_urls(listing))
+        """Whether this page's articles prove the older ones stored (see ``walk_trust``)."""
+        urls = self.global_urls(listing)
+        before = self.walk_trust.stored_before
+        if before is None:
+            return all(url in self.stored for url in urls)
+        proven = known_urls(archive_engine(self.crawler), urls, first_seen_before=before)
+        return all(url in proven for url in urls)
 
     def item_dropped(self, item: Any, response: Response, exception: Exception) -> None:
         if response is not None and response.request is not None:

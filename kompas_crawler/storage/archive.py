@@ -566,9 +566,12 @@ def load_revisions(engine: Engine, url_or_article_id: str) -> list[Article]:
         return versions
 
 
-def known_urls(engine: Engine, urls: Iterable[str]) -> set[str]:
+def known_urls(
+    engine: Engine, urls: Iterable[str], first_seen_before: datetime | None = None
+) -> set[str]:
     """Those of these canonical article URLs that are stored (matched by URL or article id,
-    so a listing's different slug for a stored article still counts as known)."""
+    so a listing's different slug for a stored article still counts as known); with
+    ``first_seen_before``, only those first stored before that time."""
     wanted = list(dict.fromkeys(urls))
     if not wanted:
         return set()
@@ -580,6 +583,8 @@ def known_urls(engine: Engine, urls: Iterable[str]) -> set[str]:
             query = select(articles.c.url, articles.c.article_id).where(
                 or_(articles.c.url.in_(chunk), articles.c.article_id.in_(keys))
             )
+            if first_seen_before is not None:
+                query = query.where(articles.c.first_seen_at < to_naive_utc(first_seen_before))
             stored_urls: set[str] = set()
             stored_keys: set[str] = set()
             for url, key in connection.execute(query):

@@ -86,8 +86,9 @@ def open_archive(url: str) -> Engine:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as error:
+                folder = str(path.parent)
                 raise ConfigError(
-                    f"{SETTING}={url!r}: cannot create folder {str(path.parent)!r} ({error.strerror})"
+                    f"{SETTING}={url!r}: cannot create folder {folder!r} ({error.strerror})"
                 ) from error
     engine = _engine(url)
     try:
@@ -99,7 +100,9 @@ def open_archive(url: str) -> Engine:
     except SQLAlchemyError as error:
         engine.dispose()
         reason = str(getattr(error, "orig", error)) or type(error).__name__
-        raise ConfigError(f"{SETTING}={url!r}: cannot open the database for writing ({reason})") from error
+        raise ConfigError(
+            f"{SETTING}={url!r}: cannot open the database for writing ({reason})"
+        ) from error
     return engine
 
 

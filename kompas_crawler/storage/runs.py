@@ -245,6 +245,7 @@ class PastRun:
     finish_reason: str | None
     arguments: dict[str, Any]
     stats: dict[str, Any]
+    started_at: datetime | None = None  # naive UTC, as stored
 
 
 def recent_runs(
@@ -252,7 +253,14 @@ def recent_runs(
 ) -> list[PastRun]:
     """The latest runs of a spider, newest first (excluding ``before_id`` and later ones)."""
     query = (
-        select(runs.c.id, runs.c.status, runs.c.finish_reason, runs.c.arguments, runs.c.stats)
+        select(
+            runs.c.id,
+            runs.c.status,
+            runs.c.finish_reason,
+            runs.c.arguments,
+            runs.c.stats,
+            runs.c.started_at,
+        )
         .where(runs.c.spider == spider)
         .order_by(runs.c.id.desc())
         .limit(limit)
@@ -262,7 +270,14 @@ def recent_runs(
     with engine.connect() as connection:
         rows = connection.execute(query).all()
     return [
-        PastRun(row.id, row.status, row.finish_reason, row.arguments or {}, row.stats or {})
+        PastRun(
+            row.id,
+            row.status,
+            row.finish_reason,
+            row.arguments or {},
+            row.stats or {},
+            row.started_at,
+        )
         for row in rows
     ]
 
