@@ -1,7 +1,7 @@
 """What a scheduled run costs when nothing is new, on a small and a large archive.
 
-    .venv/bin/python benchmarks/incremental.py                      # 1,000 vs 100,000 articles
-    .venv/bin/python benchmarks/incremental.py --sizes 1000 10000
+    .venv/bin/python benchmarks/incremental_crawl.py        # 1,000 vs 100,000 articles
+    .venv/bin/python benchmarks/incremental_crawl.py --sizes 1000 10000
 
 For each size: an archive holding that many articles (the offline site's 100, plus older ones
 written straight through ArchiveWriter) and the record of a previous clean run; then one
