@@ -186,6 +186,20 @@ def test_json_ld_author_is_the_editor_never_the_writer():
     assert (article.writers, article.editors) == ([], ["Ardi Priyatno"])
 
 
+@pytest.mark.parametrize(
+    "credit",
+    [
+        "<p>Sumber <span>AFP</span></p>",
+        "<div class='credit-title-item'><span>Sumber</span> <b>AFP</b></div>",
+        "<div class='credit-title-item'><span>Sumber:</span> <a href='#'>AFP</a></div>",
+        "<div>Sumber AFP</div>",
+    ],
+)
+def test_source_credit_line_in_any_markup(credit):
+    response = page(f"<html><body><div class='credit'>{credit}</div></body></html>")
+    assert parse_article(response, FETCHED_AT).sources == ["AFP"]
+
+
 def test_disagreeing_times_keep_the_most_precise_and_log(caplog):
     response = page(
         '<html><head><meta name="content_PublishedDate" content="2023-05-01 10:00:27"></head>'

@@ -33,6 +33,7 @@ _CANONICAL = etree.XPath("//head/link[@rel='canonical']/@href")
 _HTML_TITLE = etree.XPath("//head/title")
 _BASE_HREF = etree.XPath("//head/base/@href")
 _HREFS = etree.XPath(".//a/@href")
+_SOURCE_WORDS = frozenset({"Sumber", "SUMBER"})
 _SOURCE_LABEL = etree.XPath(
     ".//text()[starts-with(normalize-space(), 'Sumber')"
     " or starts-with(normalize-space(), 'SUMBER')]"
@@ -255,7 +256,7 @@ class _ArticlePage:
     def _credit_sources(self) -> list[str | None]:
         # "Sumber AFP": the element holding a credit-block text that starts with the label.
         holders = dict.fromkeys(
-            text.getparent()
+            _source_holder(text)
             for block in self.index.all("read__credit") + self.index.all("credit")
             for text in _SOURCE_LABEL(block)
         )
@@ -406,6 +407,16 @@ def _text_parts(element: Element) -> Iterator[str]:
 
 def _text(element: Element) -> str | None:
     return p.clean_text("".join(_text_parts(element)))
+
+
+def _source_holder(label: etree._ElementUnicodeResult) -> Element | None:
+    """The element holding "Sumber AFP"; when the label has an element of its own
+    (``<span>Sumber</span> <b>AFP</b>``), the one around both."""
+    holder = label.getparent()
+    label_only = label.is_text and label.strip().rstrip(":") in _SOURCE_WORDS
+    if holder is not None and label_only and not len(holder) and holder.getparent() is not None:
+        return holder.getparent()
+    return holder
 
 
 def _credit_names(credit: Element, name_tag: str = "a") -> list[str | None]:
