@@ -30,3 +30,4 @@ lint: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	$(BIN)/ruff format --check kompas_crawler tests benchmarks
 	$(BIN)/ruff check kompas_crawler tests benchmarks
+	$(BIN)/mypy kompas_crawler

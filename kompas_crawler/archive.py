@@ -20,10 +20,10 @@ from typing import Any
 
 from kompas_crawler import settings
 from kompas_crawler.items import Article
+from kompas_crawler.processors import WIB
 from kompas_crawler.storage.archive import load_article, load_revisions
 from kompas_crawler.storage.database import open_existing_archive
 from kompas_crawler.storage.query import (
-    WIB,
     Filters,
     Period,
     QueryError,

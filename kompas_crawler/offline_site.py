@@ -30,15 +30,15 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from kompas_crawler.processors import WIB
 from kompas_crawler.urls import index_url, is_global_article_url
 
 logger = logging.getLogger(__name__)
 
-WIB = timezone(timedelta(hours=7), "WIB")
 HTML = "text/html; charset=utf-8"
 # Listing pages switched from div.article__list to div.articleItem in mid 2024.
 NEW_LISTING_FROM = date(2024, 6, 1)

@@ -206,9 +206,9 @@ def _parse_with_dateparser(text: str, now: datetime | None) -> datetime | None:
     except Exception as error:  # dateparser raises a zoo of types on odd strings
         logger.debug("dateparser failed on %r: %s", text, error)
         return None
-    if parsed is not None and parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=WIB)
-    return parsed
+    if not isinstance(parsed, datetime):
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=WIB)
 
 
 def split_read_time(text: Any) -> tuple[str | None, str | None]:

@@ -43,7 +43,7 @@ ITEM_PIPELINES: dict[str, int] = {
 # (0 disables the timer); whatever is pending is committed when the crawl closes.
 KOMPAS_STORE_BATCH_SIZE = 100
 KOMPAS_STORE_FLUSH_SECONDS = 5.0
-DOWNLOADER_MIDDLEWARES: dict[str, int] = {
+DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     # Scrapy 2.19's own lets requests through while robots.txt is still downloading (see ours).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "kompas_crawler.middlewares.RobotsTxtMiddleware": 100,

@@ -17,8 +17,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kompas_crawler import settings
 from kompas_crawler.errors import KompasError
+from kompas_crawler.processors import WIB
 from kompas_crawler.storage.database import SETTING, open_existing_archive
-from kompas_crawler.storage.query import WIB, Filters, parse_day, parse_until
+from kompas_crawler.storage.query import Filters, parse_day, parse_until
 
 BOLD, RESET = "\033[1m", "\033[0m"
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import scrapy
@@ -40,6 +40,7 @@ from kompas_crawler.items import Article
 from kompas_crawler.pages.article import has_more_pages, parse_article
 from kompas_crawler.pages.listing import Listing, parse_listing
 from kompas_crawler.pipelines.store import archive_engine
+from kompas_crawler.processors import WIB
 from kompas_crawler.storage.archive import known_urls, urls_published_since
 from kompas_crawler.storage.runs import completed_days, mark_days_complete, recent_runs
 from kompas_crawler.urls import (
@@ -52,7 +53,6 @@ from kompas_crawler.urls import (
 
 logger = logging.getLogger(__name__)
 
-WIB = timezone(timedelta(hours=7))
 # Index pages go ahead of articles, so the walk (and any decision to stop it) stays ahead.
 LISTING_PRIORITY = 10
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -10,7 +10,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import OperationalError
 
 from kompas_crawler.errors import KompasError
+from kompas_crawler.processors import WIB
 from kompas_crawler.storage.models import (
     ArticlePerson,
     ArticleRow,
@@ -48,7 +49,6 @@ from kompas_crawler.storage.models import (
 from kompas_crawler.urls import article_id as article_id_from_url
 from kompas_crawler.urls import canonical_url
 
-WIB = timezone(timedelta(hours=7), "WIB")
 Sort = Literal["relevance", "newest", "oldest"]
 Period = Literal["day", "month"]
 
@@ -690,7 +690,7 @@ def _period(engine: Engine, by: Period) -> ColumnElement[str]:
     """The WIB day or month of ``published_at`` as text."""
     if engine.dialect.name == "sqlite":
         return func.strftime("%Y-%m-%d" if by == "day" else "%Y-%m", _A.c.published_at, "+7 hours")
-    shifted = _A.c.published_at + timedelta(hours=7)
+    shifted = _A.c.published_at + WIB.utcoffset(None)
     return func.to_char(shifted, "YYYY-MM-DD" if by == "day" else "YYYY-MM")
 
 

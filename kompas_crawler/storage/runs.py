@@ -21,6 +21,7 @@ from sqlalchemy import Engine, Table, delete, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kompas_crawler.errors import KompasError
+from kompas_crawler.storage.archive import to_naive_utc
 from kompas_crawler.storage.models import CrawlRun, IndexDay
 
 RUNNING = "running"
@@ -159,7 +160,7 @@ def start_run(
         pid = os.getpid()
         values = {
             "spider": spider,
-            "started_at": _naive(started_at) or _now(),
+            "started_at": to_naive_utc(started_at) or _now(),
             "arguments": dict(arguments),
             "status": RUNNING,
             "pid": pid,
@@ -182,12 +183,6 @@ def start_run(
         "another crawl is running on this archive"
         + (f": {owner.describe()}" if owner is not None else "")
     )
-
-
-def _naive(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is None:
-        return value
-    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def jsonable(value: Any) -> Any:
@@ -224,7 +219,7 @@ def finish_run(
     values = {
         "status": status,
         "finish_reason": finish_reason,
-        "finished_at": _naive(finished_at) or _now(),
+        "finished_at": to_naive_utc(finished_at) or _now(),
         "requests": int(stats.get("downloader/request_count", 0)),
         "responses_by_status": _prefixed(stats, "downloader/response_status_count/"),
         "articles_new": int(stats.get("kompas/store/new", 0)),
@@ -298,7 +293,7 @@ def mark_days_complete(
     """Record days whose index was walked to its last page with every article stored."""
     if not article_counts:
         return
-    when = _naive(completed_at) or _now()
+    when = to_naive_utc(completed_at) or _now()
     with engine.begin() as connection:
         connection.execute(delete(index_days).where(index_days.c.day.in_(list(article_counts))))
         connection.execute(
