@@ -1001,6 +1001,40 @@ def _day_articles(day: date, count: int, first_number: int, seed: int) -> list[A
     return specs
 
 
+def design_article(related: tuple[tuple[str, str], ...] = ()) -> ArticleSpec:
+    """The article the project was designed around (27/01/2022 21:06 WIB, Penulis Aditya Jaya
+    Iswara, Sumber AFP), with its real URL and byline; the body is a short summary of our own."""
+    return ArticleSpec(
+        url=(
+            "https://www.kompas.com/global/read/2022/01/27/210600070/"
+            "as-tolak-permintaan-rusia-larang-ukraina-gabung-nato-di-tengah-risiko-perang"
+        ),
+        title="AS Tolak Permintaan Rusia Larang Ukraina Gabung NATO di Tengah Risiko Perang",
+        published=datetime(2022, 1, 27, 21, 6, tzinfo=WIB),
+        paragraphs=(
+            "WASHINGTON DC, KOMPAS.com - Amerika Serikat menolak tuntutan Rusia agar Ukraina "
+            "dilarang bergabung dengan NATO, sambil menawarkan jalur diplomasi.",
+            "Menteri Luar Negeri AS Antony Blinken menyampaikan jawaban tertulis Washington "
+            "kepada Moskwa, yang tidak akan dipublikasikan.",
+            "Menurut Blinken, setiap negara berhak memilih aliansi keamanannya sendiri, "
+            "termasuk Ukraina.",
+            "Washington juga menyatakan siap membahas pengendalian senjata dan transparansi "
+            "latihan militer di Eropa bersama Moskwa.",
+            "Blinken berencana berbicara dengan Menteri Luar Negeri Rusia Sergei Lavrov dalam "
+            "beberapa hari mendatang.",
+            "Pejabat AS menilai Rusia masih mungkin menggunakan kekuatan militer terhadap "
+            "Ukraina pada pertengahan Februari.",
+        ),
+        dateline="WASHINGTON DC",
+        writers=("Aditya Jaya Iswara",),
+        editors=("Tito Hilmawan Reditya",),
+        sources=("AFP",),
+        tags=("NATO", "Rusia", "Ukraina", "Antony Blinken"),
+        subsection="Amerika",
+        related=related,
+    )
+
+
 def demo_site(seed: int = 20220127) -> OfflineSite:
     """The bundled site: 6 days, 5 articles a day, both markups, with every case worth testing.
 
@@ -1009,7 +1043,8 @@ def demo_site(seed: int = 20220127) -> OfflineSite:
       tracking parameters;
     - a broken page (2024-06-12): 200, but the template rendered without the article;
     - non-Global articles in the listings of 2022-01-26 and 2024-06-13, which must not be followed;
-    - one article updated after publication ("Diperbarui").
+    - one article updated after publication ("Diperbarui");
+    - the article the project was designed around (``design_article``), on 2022-01-27.
     """
     days: dict[date, list[ListingEntry]] = {}
     number = 0
@@ -1027,6 +1062,7 @@ def demo_site(seed: int = 20220127) -> OfflineSite:
     jan26, jan27 = all_specs[date(2022, 1, 26)], all_specs[date(2022, 1, 27)]
     long = make_article(seed + 777, jan27[1].published, number=777, paragraphs=15)
     jan27[1] = replace(long, pages=3, related=jan27[1].related)
+    jan27[3] = design_article(related=jan27[3].related)
     jun12 = all_specs[date(2024, 6, 12)]
     jun12[2] = replace(jun12[2], broken=True)
     jun11 = all_specs[date(2024, 6, 11)]
