@@ -6,6 +6,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 
 from kompas_crawler.errors import KompasError
 
@@ -14,11 +15,19 @@ from kompas_crawler.errors import KompasError
 COMMANDS = ["extract", "crawl", "search", "show", "stats", "export"]
 
 
+def _version() -> str:
+    try:
+        return version("kompas-crawler")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kompas-crawler",
         description="Archive and query the Global section of Kompas.com.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"kompas_crawler.commands.{name}").register(subparsers)
