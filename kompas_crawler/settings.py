@@ -61,8 +61,10 @@ EXTENSIONS: dict[str, int] = {"kompas_crawler.extensions.RunRecorder": 1000}
 # Scheduled crawls. The newest-first walk stops after this many pages past the first page that
 # holds only stored articles (guards against articles shifting between pages while we walk).
 KOMPAS_INDEX_OVERLAP_PAGES = 1
-# Articles published within this many hours are fetched again by every run (0: no revisits).
+# Articles published within this many hours are fetched again by every run (0: no revisits),
+# unless fetched less than KOMPAS_REVISIT_INTERVAL_MINUTES ago (0: by every run, however often).
 KOMPAS_REVISIT_HOURS = 48
+KOMPAS_REVISIT_INTERVAL_MINUTES = 0
 # `kompas-crawler crawl` writes one log file per run here, and deletes its logs older than this.
 KOMPAS_LOG_DIR = "data/logs"
 KOMPAS_LOG_KEEP_DAYS = 30

@@ -274,3 +274,18 @@ def test_recent_articles_are_revisited_and_an_edit_keeps_the_first_version(
         ("Judul Diperbaiki",)
     ]
     assert query(database, "SELECT title FROM article_revisions") == [(target.title,)]
+
+
+def test_a_revisit_interval_spares_articles_fetched_recently(tmp_path: Path) -> None:
+    site = recent_site(6)
+    with OfflineServer(site) as server:
+        first = run_crawl(tmp_path, server.url)
+        server.clear_hits()
+        spared = run_crawl(tmp_path, server.url, "-s", "KOMPAS_REVISIT_INTERVAL_MINUTES=60")
+        spared_hits = [hit.url for hit in server.hits if "/read/" in hit.url]
+        server.clear_hits()
+        due = run_crawl(tmp_path, server.url, "-s", "KOMPAS_REVISIT_INTERVAL_MINUTES=0.0001")
+        due_hits = {hit.url for hit in server.hits if "/read/" in hit.url}
+    assert (first.returncode, spared.returncode, due.returncode) == (0, 0, 0), due.stderr
+    assert spared_hits == []  # all fetched by the first run, less than an hour ago
+    assert due_hits == set(site.articles)

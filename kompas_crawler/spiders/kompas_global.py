@@ -189,12 +189,18 @@ class KompasGlobalSpider(scrapy.Spider):
         return self.walk_trust
 
     def revisit_urls(self) -> list[str]:
-        """Stored articles recent enough to be fetched again for edits (KOMPAS_REVISIT_HOURS)."""
+        """Stored articles recent enough to be fetched again for edits (KOMPAS_REVISIT_HOURS),
+        but not those fetched within KOMPAS_REVISIT_INTERVAL_MINUTES."""
         hours = self.settings.getfloat("KOMPAS_REVISIT_HOURS", 48)
         if hours <= 0:
             return []
-        since = datetime.now(UTC) - timedelta(hours=hours)
-        urls = urls_published_since(archive_engine(self.crawler), since)
+        now = datetime.now(UTC)
+        interval = self.settings.getfloat("KOMPAS_REVISIT_INTERVAL_MINUTES", 0)
+        urls = urls_published_since(
+            archive_engine(self.crawler),
+            now - timedelta(hours=hours),
+            last_seen_before=now - timedelta(minutes=interval) if interval > 0 else None,
+        )
         self.crawler.stats.set_value("kompas/revisit/requested", len(urls))
         return urls
 

@@ -594,13 +594,18 @@ def known_urls(
     return found
 
 
-def urls_published_since(engine: Engine, since: datetime) -> list[str]:
-    """URLs of stored articles published at or after ``since``, newest first (for revisits)."""
+def urls_published_since(
+    engine: Engine, since: datetime, last_seen_before: datetime | None = None
+) -> list[str]:
+    """URLs of stored articles published at or after ``since``, newest first (for revisits);
+    with ``last_seen_before``, only those not seen (fetched) since that time."""
     query = (
         select(articles.c.url)
         .where(articles.c.published_at >= to_naive_utc(since))
         .order_by(articles.c.published_at.desc(), articles.c.id.desc())
     )
+    if last_seen_before is not None:
+        query = query.where(articles.c.last_seen_at < to_naive_utc(last_seen_before))
     with engine.connect() as connection:
         return list(connection.execute(query).scalars())
 
