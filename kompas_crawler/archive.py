@@ -22,7 +22,7 @@ from kompas_crawler import settings
 from kompas_crawler.items import Article
 from kompas_crawler.processors import WIB
 from kompas_crawler.storage.archive import load_article, load_revisions
-from kompas_crawler.storage.database import open_existing_archive
+from kompas_crawler.storage.database import open_existing_archive, shown
 from kompas_crawler.storage.query import (
     Filters,
     Period,
@@ -84,7 +84,7 @@ class Archive:
         self.engine.dispose()
 
     def __repr__(self) -> str:
-        return f"Archive({self.url!r})"
+        return f"Archive({shown(self.url)})"  # any password masked
 
     @staticmethod
     def filters(

@@ -1,4 +1,4 @@
-"""Shared test helpers: saved pages as real Scrapy responses."""
+"""Shared test helpers: saved pages as real Scrapy responses; PostgreSQL (tests/postgres.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 from scrapy.http import HtmlResponse, Request
+
+from tests.postgres import postgres_server, postgres_url  # noqa: F401 (fixtures)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED = Path(__file__).resolve().parents[2] / "shared"

@@ -31,7 +31,6 @@ from kompas_crawler.storage.models import Base, Revision
 
 WIB = timezone(timedelta(hours=7))
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
-POSTGRES_URL = os.environ.get("KOMPAS_TEST_POSTGRES_URL")
 
 
 def make_article(n: int, **changes: object) -> Article:
@@ -62,16 +61,16 @@ def make_article(n: int, **changes: object) -> Article:
     return article
 
 
-# The PostgreSQL run needs a server: KOMPAS_TEST_POSTGRES_URL=postgresql+psycopg://... (emptied!).
-@pytest.fixture(params=["sqlite", *(["postgresql"] if POSTGRES_URL else [])])
+# The PostgreSQL run gets a fresh database on the session's server (tests/postgres.py: its own
+# throwaway cluster, or KOMPAS_TEST_POSTGRES_URL), and is skipped when there is none.
+@pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path) -> Engine:  # type: ignore[no-untyped-def]
     if request.param == "sqlite":
-        engine = open_archive(f"sqlite:///{tmp_path / 'archive.db'}")
-        yield engine
+        url = f"sqlite:///{tmp_path / 'archive.db'}"
     else:
-        engine = open_archive(str(POSTGRES_URL))
-        yield engine
-        Base.metadata.drop_all(engine)
+        url = request.getfixturevalue("postgres_url")
+    engine = open_archive(url)
+    yield engine
     engine.dispose()
 
 

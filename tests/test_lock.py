@@ -39,9 +39,13 @@ from tests.crawling import (
 )
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = open_archive(f"sqlite:///{tmp_path / 'kompas.db'}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'kompas.db'}"
+    else:  # a fresh database on the session's server (tests/postgres.py), or skipped
+        url = request.getfixturevalue("postgres_url")
+    engine = open_archive(url)
     yield engine
     engine.dispose()
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
@@ -16,6 +17,12 @@ logger = logging.getLogger(__name__)
 
 SETTING = "KOMPAS_DATABASE_URL"
 BUSY_TIMEOUT_MS = 30_000
+# A PostgreSQL server that does not answer is an error after this long, not a hung cron job
+# (a connect_timeout in the URL wins).
+CONNECT_TIMEOUT_S = 10
+# Held while PostgreSQL creates the schema: crawls opening a new archive at once would otherwise
+# race on CREATE TABLE (duplicate key in pg_type). Any constant: it only has to be the same.
+_SCHEMA_LOCK = 0x6B6F6D706173  # "kompas"
 
 # External-content FTS5 index over articles, kept in sync by triggers. Datasette finds it by the
 # double-quoted content="articles"; prefix indexes keep searches like "vaksin*" fast.
@@ -62,17 +69,40 @@ def _sqlite_path(url: str) -> Path | None:
     return Path(database)
 
 
-def _engine(url: str) -> Engine:
+def shown(url: str) -> str:
+    """The URL as error messages and logs show it: any password masked."""
     try:
-        engine = create_engine(url)
+        return repr(make_url(url).render_as_string(hide_password=True))
+    except ArgumentError:
+        return repr(url)
+
+
+def _reason(error: BaseException) -> str:
+    """A database error's own message, on one line (PostgreSQL's span several)."""
+    reason = str(getattr(error, "orig", None) or error) or type(error).__name__
+    return " ".join(reason.split())
+
+
+def _engine(url: str) -> Engine:
+    options: dict[str, Any] = {}
+    try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+            options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S}
+        engine = create_engine(parsed, **options)
     except (ArgumentError, NoSuchModuleError, ValueError) as error:
         raise ConfigError(
-            f"{SETTING}={url!r} is not a usable database URL ({error}); "
+            f"{SETTING}={shown(url)} is not a usable database URL ({error}); "
             "use e.g. sqlite:///data/kompas.db or postgresql+psycopg://user@host/db"
         ) from error
     except ImportError as error:
+        hint = (
+            "; for PostgreSQL: pip install 'psycopg[binary]'"
+            if url.startswith("postgresql")
+            else ""
+        )
         raise ConfigError(
-            f"{SETTING}={url!r} needs a database driver that is not installed ({error})"
+            f"{SETTING}={shown(url)} needs a database driver that is not installed ({error}){hint}"
         ) from error
     if is_sqlite(engine):
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -89,20 +119,21 @@ def open_archive(url: str) -> Engine:
             except OSError as error:
                 folder = str(path.parent)
                 raise ConfigError(
-                    f"{SETTING}={url!r}: cannot create folder {folder!r} ({error.strerror})"
+                    f"{SETTING}={shown(url)}: cannot create folder {folder!r} ({error.strerror})"
                 ) from error
     engine = _engine(url)
     try:
         with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.execute(select(func.pg_advisory_xact_lock(_SCHEMA_LOCK)))
             Base.metadata.create_all(connection)
             if is_sqlite(engine):
                 for statement in _FTS_DDL:
                     connection.execute(text(statement))
     except SQLAlchemyError as error:
         engine.dispose()
-        reason = str(getattr(error, "orig", error)) or type(error).__name__
         raise ConfigError(
-            f"{SETTING}={url!r}: cannot open the database for writing ({reason})"
+            f"{SETTING}={shown(url)}: cannot open the database for writing ({_reason(error)})"
         ) from error
     return engine
 
@@ -118,9 +149,8 @@ def open_existing_archive(url: str) -> Engine:
         tables = set(inspect(engine).get_table_names())
     except SQLAlchemyError as error:
         engine.dispose()
-        reason = str(getattr(error, "orig", error)) or type(error).__name__
-        raise ConfigError(f"cannot read the database at {url!r} ({reason})") from error
+        raise ConfigError(f"cannot read the database at {shown(url)} ({_reason(error)})") from error
     if "articles" not in tables:
         engine.dispose()
-        raise ConfigError(f"{url!r} is not a kompas-crawler archive (no articles table)")
+        raise ConfigError(f"{shown(url)} is not a kompas-crawler archive (no articles table)")
     return engine

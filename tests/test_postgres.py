@@ -1,0 +1,594 @@
+"""PostgreSQL as the archive, through the real code: opening it, the store pipeline, the crawl lock
+and run record, real crawls of the offline site, and the query commands on what they stored.
+
+The server is the session's throwaway cluster (tests/postgres.py); without one these are skipped.
+The write path's own tests run on PostgreSQL too (tests/test_archive.py, tests/test_lock.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy.utils.test import get_crawler
+from sqlalchemy import Engine, select
+from sqlalchemy.engine import make_url
+
+from kompas_crawler.archive import Archive
+from kompas_crawler.cli import main
+from kompas_crawler.errors import ConfigError
+from kompas_crawler.offline_site import OfflineServer, OfflineSite, demo_site
+from kompas_crawler.pipelines.store import StorePipeline
+from kompas_crawler.storage.archive import (
+    ArchiveWriter,
+    count_articles,
+    load_article,
+    load_revisions,
+)
+from kompas_crawler.storage.database import open_archive, open_existing_archive
+from kompas_crawler.storage.models import (
+    ArticlePerson,
+    ArticleRow,
+    ArticleSource,
+    ArticleTag,
+    CrawlRun,
+    Person,
+    RelatedLink,
+    Source,
+    Tag,
+)
+from kompas_crawler.storage.query import Filters, Sort, search, stats
+from kompas_crawler.storage.runs import (
+    CrawlLocked,
+    completed_days,
+    finish_run,
+    mark_days_complete,
+    recent_runs,
+    running_owner,
+    start_run,
+)
+from tests.crawling import BIN, KOMPAS_CRAWLER, ROOT
+from tests.postgres import PostgresServer
+from tests.test_archive import make_article
+from tests.test_pipelines import article as pipeline_article
+
+SCRAPY = str(BIN / "scrapy")
+FAST = [
+    "-s", "AUTOTHROTTLE_ENABLED=False",
+    "-s", "DOWNLOAD_DELAY=0",
+    "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+    "-s", "KOMPAS_STORE_FLUSH_SECONDS=0",
+    "-s", "LOG_LEVEL=INFO",
+]  # fmt: skip
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def closed_port_url() -> str:
+    """A PostgreSQL URL, with a password, on a local port where nothing listens."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"postgresql+psycopg://kompas:s3cret@127.0.0.1:{port}/kompas"
+
+
+# -- opening --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("opener", [open_archive, open_existing_archive])
+def test_an_unreachable_server_is_a_one_line_config_error(opener: Any) -> None:
+    pytest.importorskip("psycopg")
+    with pytest.raises(ConfigError) as raised:
+        opener(closed_port_url())
+    message = str(raised.value)
+    assert "Connection refused" in message
+    assert "\n" not in message
+    assert "s3cret" not in message and "kompas:***@127.0.0.1" in message
+    if opener is open_archive:
+        assert message.startswith("KOMPAS_DATABASE_URL=")
+
+
+def test_a_missing_driver_is_a_config_error_saying_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # import psycopg now fails
+    with pytest.raises(ConfigError, match=r"KOMPAS_DATABASE_URL=.*pip install 'psycopg\[binary\]'"):
+        open_archive(closed_port_url())
+
+
+def test_a_missing_database_is_a_config_error(postgres_server: PostgresServer) -> None:
+    url = postgres_server.url.set(database="no_such_archive").render_as_string(False)
+    with pytest.raises(ConfigError, match='database "no_such_archive" does not exist'):
+        open_archive(url)
+    with pytest.raises(ConfigError, match="cannot read the database"):
+        open_existing_archive(url)
+
+
+def test_an_empty_database_is_not_an_archive_until_opened_for_writing(postgres_url: str) -> None:
+    with pytest.raises(ConfigError, match="not a kompas-crawler archive"):
+        open_existing_archive(postgres_url)
+    open_archive(postgres_url).dispose()
+    open_archive(postgres_url).dispose()  # a second open finds the schema in place
+    engine = open_existing_archive(postgres_url)
+    assert count_articles(engine) == 0
+    engine.dispose()
+
+
+_RACER = """
+import sys
+from kompas_crawler.storage.database import open_archive
+from kompas_crawler.storage.runs import CrawlLocked, start_run
+print("ready", flush=True)
+sys.stdin.readline()
+engine = open_archive(sys.argv[1])
+try:
+    start_run(engine, "kompas_global", {})
+    print("won", flush=True)
+except CrawlLocked:
+    print("locked", flush=True)
+sys.stdin.read()  # alive, holding the lock if it won, until the test has every answer
+"""
+
+
+def test_crawls_starting_together_on_a_new_archive_create_it_once_and_one_crawls(
+    postgres_url: str,
+) -> None:
+    """Concurrent CREATE TABLEs collide in PostgreSQL's catalog: open_archive serializes them."""
+    racers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _RACER, postgres_url],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        for _ in range(3)
+    ]
+    try:
+        for racer in racers:
+            assert racer.stdout is not None and racer.stdout.readline() == "ready\n"
+        for racer in racers:  # go, all at once
+            assert racer.stdin is not None
+            racer.stdin.write("go\n")
+            racer.stdin.flush()
+        answers = [racer.stdout.readline().strip() for racer in racers]  # type: ignore[union-attr]
+    finally:
+        for racer in racers:
+            racer.communicate(timeout=30)
+    errors = [racer.stderr.read() for racer in racers if racer.returncode]  # type: ignore[union-attr]
+    assert errors == []
+    assert sorted(answers) == ["locked", "locked", "won"]
+
+
+def test_the_readme_how_to_works(postgres_url: str) -> None:
+    """The README's driver and URL form, pointed at the test server, open an archive."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    crawl = text.split("<!-- section: crawl -->")[1].split("<!-- /section: crawl -->")[0]
+    assert "pip install 'psycopg[binary]'" in crawl
+    assert "psycopg[binary]" in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    found = re.search(r"KOMPAS_DATABASE_URL=(postgresql\S+?)`", crawl)
+    assert found is not None, "no PostgreSQL URL in the README's crawl section"
+    documented, server = make_url(found.group(1)), make_url(postgres_url)
+    assert documented.password  # a password in the URL (the test server ignores it)
+    url = documented.set(
+        username=server.username, host=server.host, port=server.port, database=server.database
+    )
+    engine = open_archive(url.render_as_string(hide_password=False))
+    assert engine.dialect.name == "postgresql" and count_articles(engine) == 0
+    engine.dispose()
+
+
+# -- the crawl lock and run record ----------------------------------------------------------------
+
+
+def test_run_records_round_trip(postgres_url: str) -> None:
+    engine = open_archive(postgres_url)
+    started = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
+    run_id, dead = start_run(engine, "kompas_global", {"max_pages": "2"}, started)
+    assert dead is None and running_owner(engine) is not None
+    stats = {
+        "downloader/request_count": 7,
+        "downloader/response_status_count/200": 6,
+        "downloader/response_status_count/404": 1,
+        "kompas/store/new": 3,
+        "kompas/dropped/no_body": 1,
+        "start_time": started,
+        "finish_reason": "finished",
+    }
+    finish_run(engine, run_id, status="ok", finish_reason="finished", stats=stats)
+    assert running_owner(engine) is None  # the lock is free again
+    second, _ = start_run(engine, "kompas_global", {})
+    assert second > run_id
+    [past] = recent_runs(engine, "kompas_global", before_id=second)
+    assert (past.id, past.status, past.finish_reason) == (run_id, "ok", "finished")
+    assert past.arguments == {"max_pages": "2"}
+    assert past.started_at == datetime(2024, 5, 1, 9, 0)  # naive UTC, as on SQLite
+    assert past.stats["start_time"] == "2024-05-01T09:00:00+00:00"
+    with engine.connect() as connection:
+        row = connection.execute(select(CrawlRun).where(CrawlRun.id == run_id)).one()
+    assert row.responses_by_status == {"200": 6, "404": 1}
+    assert row.dropped_by_reason == {"no_body": 1}
+    assert (row.requests, row.articles_new) == (7, 3)
+
+    mark_days_complete(engine, {date(2024, 5, 1): 3, date(2024, 5, 2): 0})
+    mark_days_complete(engine, {date(2024, 5, 2): 4})  # done again: replaced
+    days = [date(2024, 5, n) for n in (1, 2, 3)]
+    assert completed_days(engine, days) == {date(2024, 5, 1), date(2024, 5, 2)}
+    engine.dispose()
+
+
+def test_a_live_crawl_elsewhere_keeps_the_lock(postgres_url: str) -> None:
+    engine = open_archive(postgres_url)
+    crawl = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from kompas_crawler.storage.database import open_archive; "
+            "from kompas_crawler.storage.runs import start_run; "
+            "start_run(open_archive(sys.argv[1]), 'kompas_global', {}); "
+            "print('locked', flush=True); sys.stdin.read()",
+            postgres_url,
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert crawl.stdout is not None and crawl.stdout.readline() == "locked\n"
+        with pytest.raises(CrawlLocked, match=f"pid {crawl.pid}"):
+            start_run(engine, "kompas_global", {})
+    finally:
+        crawl.communicate(timeout=30)
+    _, dead = start_run(engine, "kompas_global", {})  # its process is gone: taken over
+    assert dead is not None and dead.pid == crawl.pid
+    engine.dispose()
+
+
+# -- the store pipeline ---------------------------------------------------------------------------
+
+
+def store_crawler(url: str, **settings: Any) -> Any:
+    return get_crawler(
+        settings_dict={"KOMPAS_DATABASE_URL": url, "KOMPAS_STORE_FLUSH_SECONDS": 0, **settings}
+    )
+
+
+def store_stats(crawler: Any) -> dict[str, Any]:
+    return {k: v for k, v in crawler.stats.get_stats().items() if k.startswith("kompas/")}
+
+
+def test_store_pipeline_batches_counts_and_isolates_a_bad_article(postgres_url: str) -> None:
+    crawler = store_crawler(postgres_url, KOMPAS_STORE_BATCH_SIZE=3)
+    first = StorePipeline.from_crawler(crawler)
+    first.open_spider()
+    for n in range(2):
+        first.process_item(pipeline_article(100000000 + n))
+    assert count_articles(first.engine) == 0
+    first.process_item(pipeline_article(100000002))
+    assert count_articles(first.engine) == 3
+    first.process_item(pipeline_article(100000003, body=None))  # validate was bypassed
+    first.close_spider()
+    assert count_articles(first.engine) == 3
+    assert store_stats(crawler) == {
+        "kompas/store/new": 3,
+        "kompas/store/updated": 0,
+        "kompas/store/unchanged": 0,
+        "kompas/store/failed": 1,
+    }
+
+    crawler = store_crawler(postgres_url)
+    second = StorePipeline.from_crawler(crawler)
+    second.process_item(pipeline_article(100000000))
+    second.process_item(pipeline_article(100000001, body="Isi yang diperbarui."))
+    second.process_item(pipeline_article(100000009))
+    second.close_spider()
+    assert store_stats(crawler) == {
+        "kompas/store/new": 1,
+        "kompas/store/updated": 1,
+        "kompas/store/unchanged": 1,
+    }
+    [old] = load_revisions(second.engine, "20240501-100000001")
+    assert old.body == "Isi berita 100000001."
+    second.engine.dispose()
+
+
+def test_stats_count_articles_per_wib_day(postgres_url: str) -> None:
+    """18:00 UTC is already the next day in Jakarta: the PostgreSQL grouping says so too."""
+    engine = open_archive(postgres_url)
+    times = [datetime(2024, 5, 1, 16, 59, tzinfo=UTC), datetime(2024, 5, 1, 18, 0, tzinfo=UTC)]
+    batch = [make_article(n, published_at=when) for n, when in enumerate(times)]
+    ArchiveWriter(engine).save_batch(batch, T0)
+    per_day = stats(engine, by="day")["per_period"]
+    assert per_day == [
+        {"period": "2024-05-01", "articles": 1},
+        {"period": "2024-05-02", "articles": 1},
+    ]
+    assert stats(engine, by="month")["per_period"] == [{"period": "2024-05", "articles": 2}]
+    engine.dispose()
+
+
+def test_search_scan_ignores_case_and_escapes_wildcards(postgres_url: str) -> None:
+    engine = open_archive(postgres_url)
+    batch = [
+        make_article(1, title="ÉLYSÉE menolak 100% tarif"),
+        make_article(2, title="Tarif 100 persen", body="Isi biasa."),
+    ]
+    ArchiveWriter(engine).save_batch(batch, T0)
+    result = search(engine, "élysée")
+    assert not result.used_fts
+    assert [hit.title for hit in result.hits] == ["ÉLYSÉE menolak 100% tarif"]
+    assert "**ÉLYSÉE**" not in result.hits[0].snippet  # the snippet comes from the body
+    assert [hit.article_id for hit in search(engine, '"100%"').hits] == ["20240501-100000001"]
+    assert [hit.article_id for hit in search(engine, "TARIF").hits] == [
+        "20240501-100000002",
+        "20240501-100000001",
+    ]  # newest first
+    engine.dispose()
+
+
+# -- a real crawl into PostgreSQL, next to the same crawl into SQLite -----------------------------
+
+
+@dataclass
+class Crawl:
+    returncode: int
+    log: str
+
+
+def crawl_env(server: OfflineServer, database_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KOMPAS_")}
+    env.update(
+        KOMPAS_MIRROR=server.url,
+        KOMPAS_DATABASE_URL=database_url,
+        SCRAPY_SETTINGS_MODULE="kompas_crawler.settings",
+    )
+    return env
+
+
+def start(command: list[str], workdir: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    workdir.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+
+
+def finish(process: subprocess.Popen[str]) -> Crawl:
+    output, _ = process.communicate(timeout=120)
+    return Crawl(process.returncode, output)
+
+
+@dataclass
+class Archives:
+    site: OfflineSite
+    postgres: str  # URL
+    sqlite: str  # URL of the same crawl into SQLite
+    crawls: dict[str, Crawl]
+
+
+@pytest.fixture(scope="module")
+def archives(
+    postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Archives]:
+    """`scrapy crawl kompas_global` of the demo site into PostgreSQL and, at the same time, into
+    SQLite; then `kompas-crawler crawl` again into PostgreSQL."""
+    root = tmp_path_factory.mktemp("postgres-crawls")
+    postgres = postgres_server.database()
+    sqlite = f"sqlite:///{root / 'sqlite' / 'archive.db'}"
+    site = demo_site()
+    with OfflineServer(site) as server:
+        scrapy = [SCRAPY, "crawl", "kompas_global", *FAST]
+        started = {
+            name: start(scrapy, root / name, crawl_env(server, url))
+            for name, url in (("postgres", postgres), ("sqlite", sqlite))
+        }
+        crawls = {name: finish(process) for name, process in started.items()}
+        again = [KOMPAS_CRAWLER, "crawl", *FAST]
+        crawls["again"] = finish(start(again, root / "again", crawl_env(server, postgres)))
+    yield Archives(site, postgres, sqlite, crawls)
+    postgres_server.release(postgres)
+
+
+def test_the_crawls_succeed(archives: Archives) -> None:
+    for name, crawl in archives.crawls.items():
+        assert crawl.returncode == 0, f"{name}: {crawl.log[-3000:]}"
+    assert "'finish_reason': 'finished'" in archives.crawls["postgres"].log
+    assert "Archive: postgresql+psycopg://postgres@127.0.0.1:" in archives.crawls["postgres"].log
+
+
+def test_the_crawl_stores_exactly_the_global_articles(archives: Archives) -> None:
+    engine = open_existing_archive(archives.postgres)
+    expected = archives.site.expected_articles()
+    assert count_articles(engine) == len(expected) == 29
+    for spec in expected:
+        article = load_article(engine, spec.url)
+        assert article is not None, spec.url
+        assert (article.url, article.title, article.body) == (spec.url, spec.title, spec.body)
+        assert article.published_at == spec.published_utc
+        assert (article.writers, article.editors) == (list(spec.writers), list(spec.editors))
+        assert (article.sources, article.tags) == (list(spec.sources), list(spec.tags))
+        assert article.related_urls == [url for url, _ in spec.related]
+    engine.dispose()
+
+
+def snapshot(url: str) -> dict[str, Any]:
+    """Everything an archive holds about its articles (not when they were fetched), by URL."""
+    a, ap, ax, at, rl = (
+        table.__table__
+        for table in (ArticleRow, ArticlePerson, ArticleSource, ArticleTag, RelatedLink)
+    )
+    columns = [
+        c for c in a.c if c.name not in {"id", "fetched_at", "first_seen_at", "last_seen_at"}
+    ]
+    queries = {
+        "articles": select(*columns),
+        "people": select(a.c.url, Person.name, ap.c.role, ap.c.position)
+        .join(ap, ap.c.article_id == a.c.id)
+        .join(Person, Person.id == ap.c.person_id),
+        "sources": select(a.c.url, Source.name, ax.c.position)
+        .join(ax, ax.c.article_id == a.c.id)
+        .join(Source, Source.id == ax.c.source_id),
+        "tags": select(a.c.url, Tag.name, at.c.position)
+        .join(at, at.c.article_id == a.c.id)
+        .join(Tag, Tag.id == at.c.tag_id),
+        "related": select(a.c.url, rl.c.url, rl.c.position).join(rl, rl.c.article_id == a.c.id),
+    }
+    engine = open_existing_archive(url)
+    with engine.connect() as connection:
+        found = {
+            name: sorted(tuple(row) for row in connection.execute(query))
+            for name, query in queries.items()
+        }
+    engine.dispose()
+    return found
+
+
+def test_postgres_holds_what_sqlite_holds(archives: Archives) -> None:
+    on_postgres, on_sqlite = snapshot(archives.postgres), snapshot(archives.sqlite)
+    assert len(on_postgres["articles"]) == 29
+    assert on_postgres == on_sqlite
+
+
+def run_records(engine: Engine) -> list[Any]:
+    with engine.connect() as connection:
+        return list(connection.execute(select(CrawlRun).order_by(CrawlRun.id)))
+
+
+def test_the_second_run_inserts_nothing_and_both_are_recorded(archives: Archives) -> None:
+    engine = open_existing_archive(archives.postgres)
+    first, again = run_records(engine)
+    assert count_articles(engine) == 29
+    engine.dispose()
+    assert (first.status, first.finish_reason) == ("ok", "finished")
+    assert (first.articles_new, first.articles_updated) == (29, 0)
+    assert first.responses_by_status["200"] > 29 and first.stats["finish_reason"] == "finished"
+    assert (again.status, again.articles_new, again.articles_updated) == ("ok", 0, 0)
+    assert first.started_at < first.finished_at <= again.started_at < again.finished_at
+    assert "kompas-crawler crawl: " in archives.crawls["again"].log
+
+
+# -- the query commands on that archive -----------------------------------------------------------
+
+
+def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return out
+
+
+def cli_json(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
+    return json.loads(cli(capsys, *argv, "--json"))
+
+
+@pytest.mark.parametrize(
+    ("query", "options", "filters", "sort", "limit"),
+    [
+        ("nuklir", [], Filters(), "relevance", 20),  # lower case: the titles say "Nuklir"
+        ("angkat bicara", ["--source", "reuters"], Filters(sources=("reuters",)), "relevance", 20),
+        ('"Wang Yi"', ["--since", "2022-01-27", "--sort", "oldest"],
+         Filters(since=date(2022, 1, 27)), "oldest", 20),
+        ("militer", ["--until", "2022-12", "--limit", "1"],
+         Filters(until=date(2022, 12, 31)), "relevance", 1),
+        ("tidak-ada-di-arsip", [], Filters(), "relevance", 20),
+    ],
+)  # fmt: skip
+def test_search_finds_what_the_same_scan_finds_on_sqlite(
+    archives: Archives,
+    capsys: pytest.CaptureFixture[str],
+    query: str,
+    options: list[str],
+    filters: Filters,
+    sort: Sort,
+    limit: int,
+) -> None:
+    hits = cli_json(capsys, "search", query, *options, "--db", archives.postgres)
+    sqlite = open_existing_archive(archives.sqlite)
+    scan = search(sqlite, query, filters, sort=sort, limit=limit, use_fts=False)
+    sqlite.dispose()
+    assert bool(scan.hits) == (query != "tidak-ada-di-arsip")
+    fields = ("url", "title", "snippet", "writers", "sources", "tags", "score")
+    assert [{name: hit[name] for name in fields} for hit in hits] == [
+        {name: getattr(hit, name) for name in fields} for hit in scan.hits
+    ]
+
+
+def scan_total(archives: Archives, query: str) -> int:
+    sqlite = open_existing_archive(archives.sqlite)
+    total = search(sqlite, query, use_fts=False, limit=100).total
+    sqlite.dispose()
+    return total
+
+
+def test_search_says_it_scans(archives: Archives, capsys: pytest.CaptureFixture[str]) -> None:
+    out = cli(capsys, "search", "nuklir", "--db", archives.postgres)
+    n = scan_total(archives, "nuklir")
+    assert out.splitlines()[0] == (
+        f"{n} of {n} articles matching 'nuklir' (newest first) "
+        "[no full-text index: plain text scan]"
+    )
+
+
+def test_show_gives_what_it_gives_on_sqlite(
+    archives: Archives, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = archives.site.expected_articles()[-1].url
+    shown = cli_json(capsys, "show", url, "--db", archives.postgres)
+    expected = cli_json(capsys, "show", url, "--db", archives.sqlite)
+    for record in (shown, expected):
+        for name in ("id", "fetched_at", "first_seen_at", "last_seen_at"):
+            record.pop(name, None)
+            record.get("article", {}).pop(name, None)
+    assert shown == expected
+    assert url in cli(capsys, "show", url, "--db", archives.postgres)
+
+
+def test_stats_give_what_they_give_on_sqlite(
+    archives: Archives, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for by in ("day", "month"):
+        report = cli_json(capsys, "stats", "--by", by, "--db", archives.postgres)
+        expected = cli_json(capsys, "stats", "--by", by, "--db", archives.sqlite)
+        assert len(report.pop("crawl_runs")) == 2
+        assert len(expected.pop("crawl_runs")) == 1
+        assert report == expected
+        assert report["totals"]["articles"] == 29
+    assert "29" in cli(capsys, "stats", "--db", archives.postgres)
+
+
+def test_export_gives_what_it_gives_on_sqlite(
+    archives: Archives, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def records(url: str) -> list[dict[str, Any]]:
+        lines = cli(capsys, "export", "--db", url).splitlines()
+        found = [json.loads(line) for line in lines]
+        for record in found:
+            for name in ("id", "fetched_at", "first_seen_at", "last_seen_at"):
+                record.pop(name)
+        return found
+
+    exported = records(archives.postgres)
+    assert len(exported) == 29
+    assert exported == records(archives.sqlite)
+    matching = cli(capsys, "export", "--format", "csv", "-q", "nuklir", "--db", archives.postgres)
+    rows = list(csv.DictReader(io.StringIO(matching)))
+    assert len(rows) == scan_total(archives, "nuklir") > 0
+
+
+def test_the_python_api_reads_it(archives: Archives) -> None:
+    with Archive(archives.postgres) as archive:
+        assert "postgresql+psycopg://postgres@127.0.0.1:" in repr(archive)
+        hits = list(archive.search("nuklir", source="AFP"))
+        assert hits and all("AFP" in hit["sources"] for hit in hits)
