@@ -112,6 +112,26 @@ def test_new_articles_are_inserted_and_read_back_whole(engine: Engine) -> None:
     assert loaded is not None and loaded.published_at == datetime(2024, 5, 1, 2, 33, tzinfo=UTC)
 
 
+def test_long_values_are_stored_whole_on_every_backend(engine: Engine) -> None:
+    long_url = "https://www.kompas.com/global/read/2022/01/27/210600070/" + "x" * 1500
+    article = make_article(
+        1,
+        related_urls=[long_url],
+        dateline=" ".join(["WASHINGTON DC"] * 20),
+        section=" ".join(["Global"] * 40),
+        writers=[" ".join(["Nama"] * 80)],
+    )
+    assert ArchiveWriter(engine).save_batch([article], T0) == SaveCounts(new=1)
+    loaded = load_article(engine, article.url or "")
+    assert loaded is not None
+    assert (loaded.related_urls, loaded.dateline, loaded.section, loaded.writers) == (
+        [long_url],
+        article.dateline,
+        article.section,
+        article.writers,
+    )
+
+
 def test_new_article_gets_first_and_last_seen(engine: Engine) -> None:
     ArchiveWriter(engine).save_batch([make_article(1)], T0)
     row = stored_row(engine, make_article(1).url or "")

@@ -135,8 +135,9 @@ def test_retry_after_pauses_the_crawl_as_long_as_asked(tmp_path: Path) -> None:
     times = {url: [hit.time for hit in hits if hit.url == url] for url in (first, second)}
     assert times[first][1] - times[first][0] >= 1.95
     assert times[second][1] - times[second][0] >= 0.95
-    # Nothing at all was asked of the site while it said to wait (in-flight requests aside).
-    paused_from = min(times[first][0], times[second][0]) + 0.3
+    # Nothing at all was asked of the site while it said to wait (in-flight requests aside:
+    # on a loaded machine those can reach the server most of a second after the 503/429).
+    paused_from = min(times[first][0], times[second][0]) + 0.8
     assert [hit.url for hit in hits if paused_from < hit.time < times[first][0] + 1.95] == []
     run = last_run(tmp_path / "kompas.db")
     assert run["articles_new"] == 10

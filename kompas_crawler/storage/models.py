@@ -30,13 +30,13 @@ class ArticleRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     article_id: Mapped[str] = mapped_column(String(32), unique=True)
-    url: Mapped[str] = mapped_column(String(512), unique=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
     title: Mapped[str] = mapped_column(Text)
     published_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     updated_at: Mapped[datetime | None] = mapped_column(DateTime)
-    section: Mapped[str | None] = mapped_column(String(128))
-    subsection: Mapped[str | None] = mapped_column(String(128))
-    dateline: Mapped[str | None] = mapped_column(String(128))
+    section: Mapped[str | None] = mapped_column(Text)
+    subsection: Mapped[str | None] = mapped_column(Text)
+    dateline: Mapped[str | None] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
     # Tags joined by ", ": the full-text index reads it; the tags table is for filtering.
     tag_list: Mapped[str] = mapped_column(Text, default="")
@@ -54,7 +54,7 @@ class Person(Base):
     __tablename__ = "people"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(256), unique=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
 
 
 class ArticlePerson(Base):
@@ -76,7 +76,7 @@ class Source(Base):
     __tablename__ = "sources"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(256), unique=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
 
 
 class ArticleSource(Base):
@@ -93,7 +93,7 @@ class Tag(Base):
     __tablename__ = "tags"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(256), unique=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
 
 
 class ArticleTag(Base):
@@ -114,7 +114,7 @@ class RelatedLink(Base):
     article_id: Mapped[int] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
     )
-    url: Mapped[str] = mapped_column(String(512), primary_key=True)
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -151,7 +151,7 @@ class CrawlRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     arguments: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(16), default="running")  # running|ok|failed
-    finish_reason: Mapped[str | None] = mapped_column(String(64))
+    finish_reason: Mapped[str | None] = mapped_column(Text)
     pid: Mapped[int | None] = mapped_column(Integer)
     # The running row is the archive's crawl lock: host and process start time tell a live owner
     # from a dead one (or from an unrelated process that reused the pid).
