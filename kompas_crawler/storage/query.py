@@ -34,6 +34,7 @@ from sqlalchemy.exc import OperationalError
 
 from kompas_crawler.errors import KompasError
 from kompas_crawler.processors import WIB
+from kompas_crawler.storage.archive import to_aware_utc
 from kompas_crawler.storage.models import (
     ArticlePerson,
     ArticleRow,
@@ -155,13 +156,6 @@ def parse_until(text: str, option: str = "--until") -> date:
 def wib_day_start(day: date) -> datetime:
     """The naive UTC instant a WIB day starts, as stored in the database."""
     return datetime.combine(day, time(), WIB).astimezone(UTC).replace(tzinfo=None)
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    """A naive-UTC database datetime as an aware one."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 # ---------------------------------------------------------------------------- the query language
@@ -544,7 +538,7 @@ def _hits(
                 article_id=row.article_id,
                 url=row.url,
                 title=row.title,
-                published_at=as_utc(row.published_at),  # type: ignore[arg-type]
+                published_at=to_aware_utc(row.published_at),  # type: ignore[arg-type]
                 section=row.section,
                 subsection=row.subsection,
                 writers=list(names[article]["writers"]),
@@ -632,7 +626,7 @@ def iter_articles(
                 for row in batch:
                     record = dict(row._mapping)
                     for key in _DATETIME_FIELDS:
-                        record[key] = as_utc(record[key])
+                        record[key] = to_aware_utc(record[key])
                     for key in _LIST_FIELDS:
                         record[key] = list(names[row.id][key]) if row.id in names else []
                     yield {name: record[name] for name in EXPORT_FIELDS}
@@ -679,7 +673,7 @@ def find_article(engine: Engine, key: str) -> dict[str, Any] | None:
         return None
     record = dict(row._mapping)
     for name in ("fetched_at", "first_seen_at", "last_seen_at"):
-        record[name] = as_utc(record[name])
+        record[name] = to_aware_utc(record[name])
     return record
 
 
@@ -803,8 +797,8 @@ def stats(
             {
                 "id": run.id,
                 "spider": run.spider,
-                "started_at": as_utc(run.started_at),
-                "finished_at": as_utc(run.finished_at),
+                "started_at": to_aware_utc(run.started_at),
+                "finished_at": to_aware_utc(run.finished_at),
                 "status": run.status,
                 "finish_reason": run.finish_reason,
                 "requests": run.requests,
@@ -825,8 +819,8 @@ def stats(
             "words": totals.words,
             "writers": distinct_writers,
             "revisions": revision_count,
-            "first_published": as_utc(totals.first_published),
-            "last_published": as_utc(totals.last_published),
+            "first_published": to_aware_utc(totals.first_published),
+            "last_published": to_aware_utc(totals.last_published),
         },
         "by": by,
         "per_period": per_period,
