@@ -248,12 +248,12 @@ _EDGE_PUNCTUATION = " \t,;:|.-\u2013\u2014\u00b7\u2022"
 
 def split_names(text: Any) -> list[str]:
     """People in a byline: labels stripped, ``A, B dan C`` split, case and duplicates cleaned."""
-    return _dedupe(_fix_case(name) for name in _split_byline(text))
+    return unique(_fix_case(name) for name in _split_byline(text))
 
 
 def split_sources(text: Any) -> list[str]:
     """Wire agencies and outlets in a credit line (``Sumber AFP``, ``Reuters, AP``), case kept."""
-    return _dedupe(_split_byline(text))
+    return unique(_split_byline(text))
 
 
 def _split_byline(text: Any) -> list[str]:
@@ -275,17 +275,6 @@ def _fix_case(name: str) -> str:
     return name
 
 
-def _dedupe(values: Iterable[str]) -> list[str]:
-    seen: set[str] = set()
-    unique = []
-    for value in values:
-        key = value.casefold()
-        if key not in seen:
-            seen.add(key)
-            unique.append(value)
-    return unique
-
-
 def unique(values: Iterable[Any]) -> list[Any]:
     """Values in first-seen order without repeats (strings compared case-insensitively)."""
     seen: set[Any] = set()
@@ -303,7 +292,7 @@ def split_tags(text: Any) -> list[str]:
     cleaned = clean_text(text)
     if cleaned is None:
         return []
-    return _dedupe(tag for tag in (clean_text(part) for part in cleaned.split(",")) if tag)
+    return unique(tag for tag in (clean_text(part) for part in cleaned.split(",")) if tag)
 
 
 # --- body text --------------------------------------------------------------------------------
