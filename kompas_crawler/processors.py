@@ -325,12 +325,6 @@ def is_noise_paragraph(text: Any) -> bool:
     return cleaned is None or bool(_NOISE_PARAGRAPH.match(cleaned))
 
 
-def is_related_paragraph(text: Any) -> bool:
-    """True for the inline "Baca juga: <link>" lines."""
-    cleaned = clean_text(text)
-    return cleaned is not None and bool(_RELATED_PARAGRAPH.match(cleaned))
-
-
 def source_line(text: Any) -> str | None:
     """The outlet named in a closing ``SUMBER: KOMPAS TV (Penulis: ... | Editor: ...)`` line."""
     cleaned = clean_text(text)
