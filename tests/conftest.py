@@ -5,9 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from scrapy.http import HtmlResponse, Request
 
 from tests.postgres import postgres_server, postgres_url  # noqa: F401 (fixtures)
+
+# No per-example deadline: on a loaded CI machine (or the first, import-paying call) a correct
+# example can take longer than hypothesis's 200 ms, which would fail a test that is right.
+settings.register_profile("kompas", deadline=None)
+settings.load_profile("kompas")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
