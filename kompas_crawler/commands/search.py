@@ -19,9 +19,8 @@ from kompas_crawler.commands._output import (
     reading,
     terminal_width,
     wib,
-    wib_iso,
 )
-from kompas_crawler.storage.query import DEFAULT_MARK, Hit, SearchResult, search
+from kompas_crawler.storage.query import DEFAULT_MARK, SearchResult, search
 
 EXAMPLES = """\
 query syntax (SQLite FTS5): words side by side must all match; "a phrase"; OR; NOT; prefix*;
@@ -59,16 +58,10 @@ def run(args: argparse.Namespace) -> int:
     with reading(args) as engine:
         result = search(engine, query, filters, limit=args.limit, sort=args.sort, mark=mark)
     if args.json:
-        print_json([hit_json(hit) for hit in result.hits])
+        print_json([hit.to_dict() for hit in result.hits])
     else:
         print(render(result, color=color))
     return 0
-
-
-def hit_json(hit: Hit) -> dict[str, Any]:
-    data = hit.to_dict()
-    data["published_at"] = wib_iso(hit.published_at)
-    return data
 
 
 def render(result: SearchResult, *, color: bool = False) -> str:

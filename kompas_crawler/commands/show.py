@@ -14,7 +14,6 @@ from kompas_crawler.commands._output import (
     reading,
     terminal_width,
     wib,
-    wib_iso,
 )
 from kompas_crawler.errors import KompasError
 from kompas_crawler.items import Article
@@ -73,9 +72,6 @@ def changed_fields(old: Article, new: Article) -> list[str]:
 
 def _article_json(article: Article, *, body: bool) -> dict[str, Any]:
     data = dataclasses.asdict(article)
-    for name, value in data.items():
-        if hasattr(value, "astimezone"):
-            data[name] = wib_iso(value)
     if not body:
         data.pop("body")
     return data
@@ -84,10 +80,11 @@ def _article_json(article: Article, *, body: bool) -> dict[str, Any]:
 def as_json(
     article: Article, meta: dict[str, Any], revisions: list[dict[str, Any]], *, body: bool
 ) -> dict[str, Any]:
+    """The article for ``print_json``, which writes its datetimes in WIB."""
     data = _article_json(article, body=body)
     data["id"] = meta["id"]
-    data["first_seen_at"] = wib_iso(meta["first_seen_at"])
-    data["last_seen_at"] = wib_iso(meta["last_seen_at"])
+    data["first_seen_at"] = meta["first_seen_at"]
+    data["last_seen_at"] = meta["last_seen_at"]
     data["revisions"] = [
         {**_article_json(r["version"], body=body), "changed": r["changed"]} for r in revisions
     ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
@@ -102,20 +102,7 @@ class Hit:
     score: float | None  # relevance (-bm25): higher is better; None without the full-text index
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "article_id": self.article_id,
-            "url": self.url,
-            "title": self.title,
-            "published_at": self.published_at,
-            "section": self.section,
-            "subsection": self.subsection,
-            "writers": self.writers,
-            "sources": self.sources,
-            "tags": self.tags,
-            "snippet": self.snippet,
-            "score": self.score,
-        }
+        return asdict(self)
 
 
 @dataclass
