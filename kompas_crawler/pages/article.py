@@ -44,6 +44,7 @@ _CLASSED_TAGS = ("div", "h1", "ul")
 _INTERESTING_CLASS = re.compile(r"read__|credit|photo|breadcrumb__wrap|tag__article__wrap")
 _PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True)
 _ROOTS: weakref.WeakKeyDictionary[TextResponse, Element] = weakref.WeakKeyDictionary()
+_INDEXES: weakref.WeakKeyDictionary[TextResponse, _ClassIndex] = weakref.WeakKeyDictionary()
 
 # Inside the body: whole subtrees that are never article text.
 _SKIPPED_TAGS = frozenset(
@@ -107,7 +108,7 @@ def has_more_pages(response: TextResponse) -> bool:
         return False
     return any(
         "page=" in (link.get("href") or "")
-        for paging in _ClassIndex(html_root(response)).all("read__paging")
+        for paging in class_index(response).all("read__paging")
         for link in paging.iter("a")
     )
 
@@ -115,7 +116,7 @@ def has_more_pages(response: TextResponse) -> bool:
 def is_article_page(response: TextResponse) -> bool:
     """True when the markup is an article page (title, body or time block of an article)."""
     root = html_root(response)
-    index = _ClassIndex(root)
+    index = class_index(response)
     markers = ("read__title", "read__content", "read__time")
     return any(index.all(marker) for marker in markers) or _news_article(root) is not None
 
@@ -127,6 +128,16 @@ def html_root(response: TextResponse) -> Element:
         root = _parse_html(response)
         _ROOTS[response] = root
     return root
+
+
+def class_index(response: TextResponse) -> _ClassIndex:
+    """The page's elements of interest by class token (built once per response: the spider
+    asks ``has_more_pages`` before ``parse_article`` reads the same page)."""
+    index = _INDEXES.get(response)
+    if index is None:
+        index = _ClassIndex(html_root(response))
+        _INDEXES[response] = index
+    return index
 
 
 def _parse_html(response: TextResponse) -> Element:
@@ -175,7 +186,7 @@ class _ArticlePage:
     def __init__(self, response: TextResponse) -> None:
         self.response = response
         self.root = html_root(response)
-        self.index = _ClassIndex(self.root)
+        self.index = class_index(response)
         self.meta = _meta_contents(self.root)
         self.ld = _news_article(self.root) or {}
         self.loader = ArticleLoader()
