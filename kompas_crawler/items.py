@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+# What an article cannot be archived without: the validate pipeline drops, the writer refuses.
+REQUIRED_FIELDS = ("url", "title", "published_at", "body")
+
 
 @dataclass
 class Article:

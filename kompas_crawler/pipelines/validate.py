@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
+from kompas_crawler.items import REQUIRED_FIELDS
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
-
-REQUIRED_FIELDS = ("url", "title", "published_at", "body")
 
 
 def missing_fields(item: Any) -> list[str]:

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from kompas_crawler.items import Article
+from kompas_crawler.items import REQUIRED_FIELDS, Article
 from kompas_crawler.storage.models import (
     ArticlePerson,
     ArticleRow,
@@ -50,7 +50,6 @@ revisions: Table = Revision.__table__  # type: ignore[assignment]
 
 # Keeps every IN (...) list and multi-row VALUES well under SQLite's and PostgreSQL's bind limits.
 CHUNK = 500
-REQUIRED_FIELDS = ("url", "title", "published_at", "body")
 # An article's content, hashed: not fetched_at (no news), not article_id (it comes from the URL).
 HASHED_FIELDS = (
     "url",
