@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, inspect, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
@@ -110,6 +110,27 @@ def _engine(url: str) -> Engine:
     return engine
 
 
+# The layout of the archive's tables. Raise it with every change of schema (and migrate older
+# archives then); an archive written by a newer kompas-crawler is refused, not misread.
+SCHEMA_VERSION = 1
+_WRITE_VERSION = text(
+    "INSERT INTO archive_meta (key, value) VALUES ('schema_version', :version) "
+    "ON CONFLICT (key) DO NOTHING"
+)
+_READ_VERSION = text("SELECT value FROM archive_meta WHERE key = 'schema_version'")
+
+
+def _check_schema_version(connection: Connection, url: str) -> None:
+    """Refuse an archive whose tables a newer kompas-crawler laid out."""
+    found = connection.execute(_READ_VERSION).scalar()
+    version = int(found) if found is not None and str(found).isdigit() else SCHEMA_VERSION
+    if version > SCHEMA_VERSION:
+        raise ConfigError(
+            f"{shown(url)} was written by a newer kompas-crawler (archive schema {version}, "
+            f"this one knows {SCHEMA_VERSION}): upgrade kompas-crawler to use it"
+        )
+
+
 def open_archive(url: str) -> Engine:
     """Open (creating if needed) the archive for writing; a clear ConfigError if it cannot be."""
     if url.startswith("sqlite"):
@@ -131,6 +152,11 @@ def open_archive(url: str) -> Engine:
             if is_sqlite(engine):
                 for statement in _FTS_DDL:
                     connection.execute(text(statement))
+            connection.execute(_WRITE_VERSION, {"version": str(SCHEMA_VERSION)})
+            _check_schema_version(connection, url)
+    except ConfigError:
+        engine.dispose()
+        raise
     except SQLAlchemyError as error:
         engine.dispose()
         raise ConfigError(
@@ -154,4 +180,11 @@ def open_existing_archive(url: str) -> Engine:
     if "articles" not in tables:
         engine.dispose()
         raise ConfigError(f"{shown(url)} is not a kompas-crawler archive (no articles table)")
+    if "archive_meta" in tables:
+        try:
+            with engine.connect() as connection:
+                _check_schema_version(connection, url)
+        except ConfigError:
+            engine.dispose()
+            raise
     return engine

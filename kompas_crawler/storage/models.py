@@ -23,6 +23,15 @@ class Base(DeclarativeBase):
     pass
 
 
+class ArchiveMeta(Base):
+    """Facts about the archive itself, e.g. ``schema_version`` (the layout of these tables)."""
+
+    __tablename__ = "archive_meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
 class ArticleRow(Base):
     """One article, under its canonical URL; the current version of its content."""
 
