@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kompas_crawler.errors import ConfigError, KompasError
+from kompas_crawler.storage.database import SETTING as DATABASE_URL_SETTING
 from kompas_crawler.storage.runs import CrawlLocked
 
 SPIDER = "kompas_global"
@@ -146,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
 
     spider_arguments = parse_pairs(args.spider_arguments, "-a")
     settings = project_settings(parse_pairs(args.settings, "-s"))
-    check_not_locked(settings.get("KOMPAS_DATABASE_URL") or "")
+    check_not_locked(settings.get(DATABASE_URL_SETTING) or "")
     path = log_file(settings)
     settings.set("LOG_FILE", str(path), priority="cmdline")
     try:
