@@ -1,7 +1,8 @@
 """Reading the archive: full-text search, filters, stats and streaming export.
 
 Every value a user types reaches the database as a bound parameter. On SQLite, search runs on the
-FTS5 index ``articles_fts``; elsewhere (PostgreSQL) it falls back to a LIKE scan.
+FTS5 index ``articles_fts``; on PostgreSQL, on the tsvector column ``articles.search_vector`` (GIN
+index); without either it falls back to a LIKE scan.
 """
 
 from __future__ import annotations
@@ -30,11 +31,12 @@ from sqlalchemy import (
     select,
     table,
 )
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, DBAPIError
 
 from kompas_crawler.errors import KompasError
 from kompas_crawler.processors import WIB
 from kompas_crawler.storage.archive import to_aware_utc
+from kompas_crawler.storage.database import PG_VECTOR
 from kompas_crawler.storage.models import (
     ArticlePerson,
     ArticleRow,
@@ -59,9 +61,14 @@ FTS_COLUMNS = ("title", "body", "tag_list")
 BM25_WEIGHTS = (10.0, 1.0, 5.0)
 SNIPPET_TOKENS = 24
 DEFAULT_MARK = ("**", "**")
+# PostgreSQL: ts_rank_cd weights of the tsvector's D, C (body), B (tags) and A (title) words, in
+# the proportions of BM25_WEIGHTS.
+PG_RANK_WEIGHTS = "{0.1, 0.1, 0.5, 1.0}"
 
 _A = ArticleRow.__table__
 _FTS = table(FTS_TABLE, column("rowid"))
+_VECTOR: ColumnElement[Any] = literal_column(f"articles.{PG_VECTOR}")
+_SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
 
 
 class QueryError(KompasError):
@@ -239,7 +246,55 @@ def plain_terms(query: str) -> list[str]:
     return terms
 
 
-def _fts_error(query: str, error: OperationalError) -> QueryError:
+def websearch_text(query: str) -> str:
+    """The user's query as text for PostgreSQL's ``websearch_to_tsquery``, meaning what it means
+    on SQLite as far as that can: words side by side must all match, ``"a phrase"``, ``OR``,
+    ``-word`` and ``NOT word`` exclude. ``AND`` and parentheses are dropped (no grouping),
+    ``NEAR(a b, 5)`` means all of its words, ``title:word`` and ``prefix*`` mean the plain word.
+    """
+    if not query.strip():
+        raise QueryError("the search query is empty")
+    plain_terms(query)  # the same errors as on SQLite: unbalanced quotes, no words
+    parts: list[str] = []
+    negate = after_comma = False
+    for match in _TOKEN.finditer(query.replace("\x00", " ")):
+        token = match.group()
+        if token in ("AND", "NEAR", "(", ")", ","):
+            after_comma = token == ","
+            continue
+        if token in ("NOT", "OR"):
+            negate = token == "NOT"
+            parts += ["OR"] if token == "OR" else []
+            continue
+        if after_comma and token.isdigit():  # the distance of NEAR(a b, 5)
+            after_comma = False
+            continue
+        if token.startswith('"'):  # websearch_to_tsquery has no escaped quote inside a phrase
+            word = '"' + token.rstrip("*")[1:-1].replace('"', " ") + '"'
+        else:
+            word = token.rstrip("*") or token
+            name, sep, rest = word.partition(":")
+            if sep and name in FTS_COLUMNS and rest:
+                word = rest
+            if word.lower() == "or":  # a word, as on SQLite, not websearch_to_tsquery's OR
+                word = '"or"'
+        parts.append(("-" if negate else "") + word)
+        negate = after_comma = False
+    return " ".join(parts)
+
+
+def _tsquery(query: str) -> ColumnElement[Any]:
+    return func.websearch_to_tsquery(_SIMPLE, bindparam("ts_query", websearch_text(query)))
+
+
+def _ts_match(query: str) -> ColumnElement[bool]:
+    return _VECTOR.op("@@")(_tsquery(query))
+
+
+def _query_error(query: str, error: DBAPIError) -> QueryError:
+    if _sqlstate(error) is not None or isinstance(error, DataError):
+        reason = " ".join(str(error.orig).split())
+        return QueryError(f"search query {query!r} cannot be searched ({reason})")
     reason = str(error.orig).removeprefix("fts5: ")
     return QueryError(
         f"search query {query!r} is not valid ({reason}): AND, OR, NOT and NEAR need words on "
@@ -248,7 +303,18 @@ def _fts_error(query: str, error: OperationalError) -> QueryError:
     )
 
 
-def _is_query_error(error: OperationalError) -> bool:
+def _sqlstate(error: DBAPIError) -> str | None:
+    return getattr(error.orig, "sqlstate", None)
+
+
+def _is_query_error(error: DBAPIError) -> bool:
+    """A query the database rejects (not a lost connection): FTS5 syntax on SQLite; bad data,
+    syntax or a program limit (a tsquery too large) on PostgreSQL."""
+    state = _sqlstate(error)
+    if state is not None:
+        return state[:2] in ("22", "54") or state == "42601"
+    if isinstance(error, DataError):  # psycopg refuses the text itself
+        return True
     message = str(error.orig)
     return message.startswith("fts5:") or any(
         text in message for text in ("unterminated string", "syntax error", "no such column")
@@ -305,8 +371,13 @@ def filter_clauses(filters: Filters) -> list[ColumnElement[bool]]:
 
 
 def has_fts(engine: Engine) -> bool:
-    """True when the archive is SQLite with its FTS5 index."""
-    return engine.dialect.name == "sqlite" and inspect(engine).has_table(FTS_TABLE)
+    """True when the archive has its full-text index: FTS5 on SQLite, the tsvector column on
+    PostgreSQL (an archive not opened for writing since kompas-crawler made it has none)."""
+    if engine.dialect.name == "sqlite":
+        return inspect(engine).has_table(FTS_TABLE)
+    if engine.dialect.name == "postgresql":
+        return any(c["name"] == PG_VECTOR for c in inspect(engine).get_columns("articles"))
+    return False
 
 
 def _match(expression: str) -> ColumnElement[bool]:
@@ -392,7 +463,7 @@ def search(
 ) -> SearchResult:
     """Articles matching ``query`` and ``filters``, best first (or newest first).
 
-    ``use_fts=False`` forces the LIKE scan used where there is no FTS5 index.
+    ``use_fts=False`` forces the LIKE scan used where there is no full-text index.
     """
     filters = filters or Filters()
     if limit < 1:
@@ -401,12 +472,14 @@ def search(
         use_fts = has_fts(engine)
     try:
         with engine.connect() as connection:
+            if use_fts and engine.dialect.name == "postgresql":
+                return _pg_search(connection, query, filters, limit, sort, mark, count)
             if use_fts:
                 return _fts_search(connection, query, filters, limit, sort, mark, count)
             return _like_search(engine, connection, query, filters, limit, sort, mark, count)
-    except OperationalError as error:
+    except DBAPIError as error:
         if use_fts and _is_query_error(error):
-            raise _fts_error(query, error) from error
+            raise _query_error(query, error) from error
         raise
 
 
@@ -472,6 +545,61 @@ def _snippets(
         select(_FTS.c.rowid, body, best).where(_match(expression), _FTS.c.rowid.in_(ids))
     )
     return {row_id: in_body if mark[0] in in_body else other for row_id, in_body, other in rows}
+
+
+def _pg_search(
+    connection: Connection,
+    query: str,
+    filters: Filters,
+    limit: int,
+    sort: Sort,
+    mark: tuple[str, str],
+    count: bool,
+) -> SearchResult:
+    tsquery = _tsquery(query)
+    weights: ColumnElement[Any] = literal_column(f"'{PG_RANK_WEIGHTS}'::float4[]")
+    score = func.ts_rank_cd(weights, _VECTOR, tsquery).label("score")
+    where = [_VECTOR.op("@@")(tsquery), *filter_clauses(filters)]
+    order = (
+        [score.desc(), _A.c.published_at.desc(), _A.c.id.desc()]
+        if sort == "relevance"
+        else _order(sort, None)
+    )
+    ranked = select(_A.c.id, score).where(*where).order_by(*order).limit(limit)
+    ranking = connection.execute(ranked).all()
+    ids = [row.id for row in ranking]
+    snippets = _pg_snippets(connection, tsquery, ids, mark)
+    total = len(ids)
+    if count and len(ids) == limit:
+        total = connection.execute(select(func.count()).select_from(_A).where(*where)).scalar_one()
+    hits = _hits(connection, ids, {row.id: float(row.score) for row in ranking}, snippets)
+    return SearchResult(hits, total, used_fts=True, query=query, filters=filters, sort=sort)
+
+
+def _headline_options(mark: tuple[str, str]) -> str:
+    def quoted(text: str) -> str:
+        return '"' + text.replace('"', '""') + '"'
+
+    return (
+        f"StartSel={quoted(mark[0])}, StopSel={quoted(mark[1])}, MaxWords={SNIPPET_TOKENS}, "
+        f"MinWords={SNIPPET_TOKENS // 2}, ShortWord=0, MaxFragments=1"
+    )
+
+
+def _pg_snippets(
+    connection: Connection, tsquery: ColumnElement[Any], ids: list[int], mark: tuple[str, str]
+) -> dict[int, str]:
+    """As on SQLite: from the body where it matches, else from the title or tags."""
+    if not ids:
+        return {}
+    options: ColumnElement[str] = bindparam("headline_options", _headline_options(mark))
+    columns = (_A.c.body, _A.c.title, _A.c.tag_list)
+    headlines = (func.ts_headline(_SIMPLE, col, tsquery, options) for col in columns)
+    rows = connection.execute(select(_A.c.id, *headlines).where(_A.c.id.in_(ids)))
+    return {
+        row_id: next((text for text in texts if mark[0] in text), texts[0])
+        for row_id, *texts in rows
+    }
 
 
 def _like_search(
@@ -576,7 +704,9 @@ def _selection(
     if query is not None:
         if use_fts is None:
             use_fts = has_fts(engine)
-        if use_fts:
+        if use_fts and engine.dialect.name == "postgresql":
+            where.append(_ts_match(query))
+        elif use_fts:
             matches = select(_FTS.c.rowid).where(_match(fts_expression(query)))
             where.append(_A.c.id.in_(matches))
         else:
@@ -617,9 +747,9 @@ def iter_articles(
                     for key in _LIST_FIELDS:
                         record[key] = list(names[row.id][key]) if row.id in names else []
                     yield {name: record[name] for name in EXPORT_FIELDS}
-    except OperationalError as error:
+    except DBAPIError as error:
         if query is not None and _is_query_error(error):
-            raise _fts_error(query, error) from error
+            raise _query_error(query, error) from error
         raise
 
 
