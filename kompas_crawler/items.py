@@ -36,3 +36,7 @@ class Article:
     image_credit: str | None = None
     word_count: int | None = None
     fetched_at: datetime | None = None
+    # How the page was read: which known markup matched ("2017-2023", "2023-2025", "2026", or
+    # "unknown" when none did) and which fields came from a fallback source, not that markup.
+    layout: str | None = None
+    fallbacks: list[str] = field(default_factory=list)
