@@ -211,6 +211,24 @@ def _parse_with_dateparser(text: str, now: datetime | None) -> datetime | None:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=WIB)
 
 
+def url_publish_time(day: Any, article_number: Any) -> datetime | None:
+    """The publish time a Kompas URL gives: its date, and the first six digits of its id as
+    the WIB time HHMMSS (``2022/01/27`` + ``210600070`` -> 21:06:00 WIB), in UTC."""
+    if not isinstance(day, str) or not isinstance(article_number, str):
+        return None
+    match = re.fullmatch(r"(\d{4})/(\d{2})/(\d{2})", day)
+    clock = re.match(r"(\d{2})(\d{2})(\d{2})", article_number)
+    if match is None or clock is None:
+        return None
+    year, month, day_of_month = (int(part) for part in match.groups())
+    hour, minute, second = (int(part) for part in clock.groups())
+    try:
+        local = datetime(year, month, day_of_month, hour, minute, second)
+    except ValueError:  # an id whose digits are not a time (HH >= 24...)
+        return None
+    return local.replace(tzinfo=WIB).astimezone(UTC)
+
+
 def split_read_time(text: Any) -> tuple[str | None, str | None]:
     """``div.read__time`` text split into (published, updated) at the word "Diperbarui"."""
     cleaned = clean_text(text)
@@ -244,6 +262,24 @@ _LEADING_LABEL = re.compile(r"^(?:(?:(?:" + _LABELS + r")\b\s*:?|oleh\s*:)\s*)+"
 _TRAILING_LABEL = re.compile(r"(?:\s*\b(?:" + _LABELS + r")\s*:?)+$", re.I)
 _NAME_SEPARATORS = re.compile(r"\s*(?:[,;|&/\n]|\bdan\b|\band\b)\s*", re.I)
 _EDGE_PUNCTUATION = " \t,;:|.-\u2013\u2014\u00b7\u2022"
+
+
+_WRITER_ROLES = frozenset({"penulis", "reporter", "kontributor", "tim penulis", "writer", "author"})
+_EDITOR_ROLES = frozenset({"editor", "penyunting", "redaktur"})
+
+
+def credit_role(label: Any) -> str | None:
+    """``"writer"`` or ``"editor"`` for a credit label ("Penulis", "Editor"); None for anything
+    else, "Tim Redaksi" included (a label over several people, not a role)."""
+    cleaned = clean_text(label)
+    if cleaned is None:
+        return None
+    word = cleaned.strip(_EDGE_PUNCTUATION).casefold()
+    if word in _WRITER_ROLES:
+        return "writer"
+    if word in _EDITOR_ROLES:
+        return "editor"
+    return None
 
 
 def split_names(text: Any) -> list[str]:
@@ -302,16 +338,27 @@ _NOISE_PARAGRAPH = re.compile(
     r"|advertisement$"
     r"|scroll to continue with content$"
     r"|simak breaking news\b.*whatsapp"
-    r"|dapatkan update berita pilihan\b"
+    r"|dapatkan update berita\b"
+    r"|download sekarang\b"
     r"|baca berita tanpa iklan\b"
+    r"|gabung kompas\.com\s*(?:plus|\+)"
+    r"|artikel ini (?:sudah|pernah|telah) (?:tayang|terbit|dimuat)\b"
+    r"|copyright\s+(?:\d{4}\s*-\s*\d{4}\s+)?pt\.?\s*kompas cyber media\b"
     r"|berikan komentar\b"
+    r"|berita terkait$"
+    r"|tim redaksi$"
     r"|lihat foto$"
     r"|\[?video\]?$"
     r")",
     re.I | re.S,
 )
 _RELATED_PARAGRAPH = re.compile(r"^baca juga\b", re.I)
-_SOURCE_PARAGRAPH = re.compile(r"^sumber\s*:\s*(?P<source>[^(]+?)\s*(?:\(.*\))?\s*$", re.I | re.S)
+# "SUMBER: KOMPAS TV (Penulis: ... | Editor: ...)" closing a body, or a 2026 "(Sumber: Reuters)".
+_SOURCE_PARAGRAPH = re.compile(
+    r"^(?:sumber\s*:\s*(?P<source>[^()]+?)\s*(?:\(.*\))?"
+    r"|\(\s*sumber\s*:\s*(?P<wrapped>[^()]+?)\s*\)\.?)\s*$",
+    re.I | re.S,
+)
 _DATELINE = re.compile(
     r"^(?P<place>[A-Z][A-Z .'\u2019()-]*?(?:,\s*[A-Z][A-Z .'\u2019()-]*?)*)"
     r"\s*,\s*KOMPAS\.com\s*[-\u2013\u2014]",
@@ -326,12 +373,13 @@ def is_noise_paragraph(text: Any) -> bool:
 
 
 def source_line(text: Any) -> str | None:
-    """The outlet named in a closing ``SUMBER: KOMPAS TV (Penulis: ... | Editor: ...)`` line."""
+    """The outlet named in a closing ``SUMBER: KOMPAS TV (Penulis: ... | Editor: ...)`` or
+    ``(Sumber: Reuters)`` line."""
     cleaned = clean_text(text)
     if cleaned is None:
         return None
     match = _SOURCE_PARAGRAPH.match(cleaned)
-    return clean_text(match["source"]) if match else None
+    return clean_text(match["source"] or match["wrapped"]) if match else None
 
 
 def dateline(text: Any) -> str | None:

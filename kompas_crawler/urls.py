@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 INDEX_HOST = "indeks.kompas.com"
 KOMPAS_DOMAIN = "kompas.com"
@@ -22,9 +22,23 @@ def is_kompas_host(host: str | None) -> bool:
     return host == KOMPAS_DOMAIN or host.endswith("." + KOMPAS_DOMAIN)
 
 
+def join_url(base: str, href: str) -> str | None:
+    """``href`` made absolute against ``base``; None for a link no URL parser can read
+    (``http://[zz]/x``), so one bad link never costs the page it is on."""
+    try:
+        url = urljoin(base, href.strip())
+        urlsplit(url).hostname  # noqa: B018 (raises ValueError on a broken host)
+    except ValueError:
+        return None
+    return url
+
+
 def _split_read(url: str) -> tuple[str, re.Match[str]] | None:
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+    except ValueError:  # a broken host, e.g. http://[zz]/x
+        return None
     if not is_kompas_host(host):
         return None
     match = _READ_PATH.match(parts.path)

@@ -77,6 +77,7 @@ def test_real_2017_home_page_gives_its_four_internasional_articles():
             "https://internasional.kompas.com/read/2017/09/17/15170361/kemaluan-terjepit-di-piringan-gym-pemadam-kebakaran-turun-tangan",
         ],
         next_page_url=None,
+        layout="2017-2024",
     )
 
 
