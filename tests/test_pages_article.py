@@ -289,3 +289,138 @@ def test_single_break_is_a_space_and_source_line_wrapping_is_not_a_paragraph():
     assert parse_article(response, FETCHED_AT).body == (
         "Baris satu baris dua\n\nTeks yang terbungkus di sumber HTML"
     )
+
+
+# --- 2026 credits without the modal, and hostile pages: dropped or read, never wrong ----------
+
+CREDIT_2026_URL = "https://www.kompas.com/global/read/2026/04/20/080000170/x"
+
+
+def credit_block(label_before: str = "", label_after: str = "", metas: str = "") -> HtmlResponse:
+    return page(
+        f"<html><head>{metas}</head><body><h1 class='read__title'>Judul</h1>"
+        "<div class='credit'><div class='credit-title'>"
+        f"{label_before}<div class='credit-title-name'>"
+        "<div class='credit-title-nameEditor'>Melvina Tionardus,</div>"
+        "<div class='credit-title-nameEditor'>Yunanto Wiji Utomo</div>"
+        f"</div>{label_after}</div></div>"
+        "<div class='read__content'><p>Isi berita.</p></div></body></html>",
+        url=CREDIT_2026_URL,
+    )
+
+
+def test_a_penulis_label_makes_every_name_a_writer():
+    article = parse_article(credit_block(label_before="<p>Penulis</p>"), FETCHED_AT)
+    assert (article.writers, article.editors) == (["Melvina Tionardus", "Yunanto Wiji Utomo"], [])
+    assert article.layout == "2026"
+
+
+def test_tim_redaksi_without_the_modal_stores_no_guessed_roles():
+    # A wrong writer is worse than none: names under "Tim Redaksi" have no role of their own.
+    article = parse_article(credit_block(label_after="<p>Tim Redaksi</p>"), FETCHED_AT)
+    assert (article.writers, article.editors) == ([], [])
+
+
+def test_tim_redaksi_names_take_their_roles_from_the_metas():
+    metas = (
+        "<meta name='content_author' content='Melvina Tionardus'>"
+        "<meta name='content_editor' content='Yunanto Wiji Utomo'>"
+    )
+    article = parse_article(credit_block(label_after="<p>Tim Redaksi</p>", metas=metas), FETCHED_AT)
+    assert (article.writers, article.editors) == (["Melvina Tionardus"], ["Yunanto Wiji Utomo"])
+
+
+def test_modal_role_overrides_a_meta_that_disagrees():
+    response = page(
+        "<html><head><meta name='content_author' content='Yunanto Wiji Utomo'></head><body>"
+        "<div id='creditModal' class='creditModal'>"
+        "<a><div class='credit-author'><div class='credit-author-title'>"
+        "<div class='credit-author-name'>Melvina Tionardus</div>"
+        "<div class='credit-author-position'>Penulis</div></div></div></a>"
+        "<a><div class='credit-author'><div class='credit-author-title'>"
+        "<div class='credit-author-name'>Yunanto Wiji Utomo</div>"
+        "<div class='credit-author-position'>Editor</div></div></div></a>"
+        "</div><div class='read__content'><p>Isi.</p></div></body></html>",
+        url=CREDIT_2026_URL,
+    )
+    article = parse_article(response, FETCHED_AT)
+    assert (article.writers, article.editors) == (["Melvina Tionardus"], ["Yunanto Wiji Utomo"])
+
+
+def test_opinion_author_is_the_writer():
+    response = page(
+        "<html><body><h1 class='read__title'>Kolom</h1><div class='opinion__author'>"
+        "<a class='opinion__link' href='https://kolom.kompas.com/x'>Dinna Prapto Raharja</a>"
+        "</div><div class='read__content'><p>Opini.</p></div></body></html>",
+        url=CREDIT_2026_URL,
+    )
+    assert parse_article(response, FETCHED_AT).writers == ["Dinna Prapto Raharja"]
+
+
+def drifted(head: str, body: str = "<div class='x'><p>Teks.</p></div>") -> HtmlResponse:
+    canonical = f"<link rel='canonical' href='{CREDIT_2026_URL}'>"
+    return page(f"<html><head>{canonical}{head}</head><body>{body}</body></html>")
+
+
+def test_another_articles_json_ld_body_is_never_taken():
+    ld = (
+        '<script type="application/ld+json">{"@graph": ['
+        '{"@type": "NewsArticle", "url": "https://www.kompas.com/global/read/2026/01/01/'
+        '090000070/lain", "articleBody": "Teks artikel lain."},'
+        '{"@type": "NewsArticle", "url": "https://www.kompas.com/global/read/2026/01/02/'
+        '090000070/lain-lagi", "articleBody": "Teks artikel lain lagi."}]}</script>'
+    )
+    article = parse_article(drifted(ld, body=""), FETCHED_AT)
+    assert article.body is None
+    assert "body" not in article.fallbacks
+
+
+def test_malformed_json_ld_is_skipped_and_the_rest_is_read():
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": </script>'
+        "<meta property='og:title' content='Judul dari og:title'>"
+    )
+    article = parse_article(drifted(head), FETCHED_AT)
+    assert article.title == "Judul dari og:title"
+    assert article.fallbacks == ["title", "published_at", "body"]
+
+
+def test_a_body_of_noise_only_is_no_body():
+    content = (
+        "<h1 class='read__title'>Judul</h1><div class='read__content'><p>Baca juga: X</p>"
+        "<p>ADVERTISEMENT</p><p>Gabung KOMPAS.com Plus sekarang</p><p>Lihat Foto</p></div>"
+        "<div class='sidebar'><p>Paragraf lain di halaman ini yang bukan artikel.</p></div>"
+    )
+    article = parse_article(drifted("", body=content), FETCHED_AT)
+    assert article.body is None
+    assert "body" not in article.fallbacks
+
+
+def test_deeply_nested_json_ld_before_the_pages_own_does_not_lose_the_article():
+    deep = "[" * 1000 + "]" * 1000
+    head = (
+        f'<script type="application/ld+json">{deep}</script>'
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Judul LD",'
+        ' "datePublished": "2026-04-20T08:00:05+07:00"}</script>'
+    )
+    article = parse_article(drifted(head), FETCHED_AT)
+    assert article.title == "Judul LD"
+    assert article.published_at == datetime(2026, 4, 20, 1, 0, 5, tzinfo=UTC)
+
+
+def test_deep_nesting_keeps_the_body():
+    nested = "<div>" * 300 + "<p>Teks yang dalam.</p>" + "</div>" * 300
+    body = f"<h1 class='read__title'>Judul</h1><div class='read__content'>{nested}</div>"
+    assert parse_article(drifted("", body=body), FETCHED_AT).body == "Teks yang dalam."
+
+
+def test_unparsable_links_and_base_href_do_not_cost_the_article():
+    head = "<base href='http://[zz]/'>"
+    body = (
+        "<h1 class='read__title'>Judul</h1><div class='read__content'>"
+        "<p>Awal <a href='http://[zz]/x'>tautan</a> akhir.</p>"
+        "<p><strong>Baca juga:</strong> <a href='http://[zz]/y'>Rusak</a></p></div>"
+    )
+    article = parse_article(drifted(head, body=body), FETCHED_AT)
+    assert article.body == "Awal tautan akhir."
+    assert article.related_urls == []

@@ -90,3 +90,39 @@ def test_listing_fixtures_are_listing_pages(name):
 def test_bad_html_gives_an_empty_listing(body):
     url = "https://indeks.kompas.com/?site=global"
     assert parse_listing(HtmlResponse(url=url, body=body, encoding="utf-8")) == Listing()
+
+
+def test_odd_paging_numbers_and_broken_links_are_skipped_and_counted():
+    url = "https://indeks.kompas.com/?site=global&date=2026-05-04"
+    body = (
+        b"<html><body><div class='articleItem'><a class='article-link' href='http://[zz]/x'>"
+        b"</a><a class='article-link' href='https://www.kompas.com/global/read/2026/05/04/"
+        b"093000870/gempa'>Gempa</a></div><div class='paging__wrap'><div class='paging__item'>"
+        b"<a class='paging__link paging__link--next' data-ci-pagination-page='\xc2\xb2' "
+        b"href='?site=global&amp;date=2026-05-04&amp;page=2'>Next</a></div></div></body></html>"
+    )
+    listing = parse_listing(HtmlResponse(url=url, body=body, encoding="utf-8"))
+    assert listing.article_urls == ["https://www.kompas.com/global/read/2026/05/04/093000870/gempa"]
+    assert listing.next_page_url == "https://indeks.kompas.com/?site=global&date=2026-05-04&page=2"
+    assert listing.bad_links == 1
+
+
+def test_unknown_markup_without_articles_has_no_next_page():
+    url = "https://indeks.kompas.com/?site=global&date=2026-05-04&page=9"
+    body = b"<html><body><div class='feed-x'><p>Tidak ada berita.</p></div></body></html>"
+    assert parse_listing(HtmlResponse(url=url, body=body, encoding="utf-8")) == Listing()
+
+
+def test_page_n_plus_one_is_built_only_on_indeks_pages():
+    body = (
+        b"<html><body><a href='https://www.kompas.com/global/read/2026/05/04/093000870/g'>G</a>"
+        b"</body></html>"
+    )
+    section = parse_listing(
+        HtmlResponse(url="https://www.kompas.com/global", body=body, encoding="utf-8")
+    )
+    assert section.next_page_url is None
+    indeks = parse_listing(
+        HtmlResponse(url="https://indeks.kompas.com/?site=global", body=body, encoding="utf-8")
+    )
+    assert indeks.next_page_url == "https://indeks.kompas.com/?site=global&page=2"

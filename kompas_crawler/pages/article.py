@@ -127,11 +127,14 @@ def has_more_pages(response: TextResponse) -> bool:
 
 
 def is_article_page(response: TextResponse) -> bool:
-    """True when the markup is an article page (title, body or time block of an article)."""
+    """True when the page is an article: its known markup (title, body or time block), a
+    NewsArticle JSON-LD, or a canonical link naming a Kompas article (markup of its own)."""
     root = html_root(response)
     index = class_index(response)
     markers = ("read__title", "read__content", "read__time")
-    return any(index.all(marker) for marker in markers) or _news_article(root) is not None
+    if any(index.all(marker) for marker in markers) or _news_article(root) is not None:
+        return True
+    return any(article_id(url) for url in _CANONICAL(root))
 
 
 def html_root(response: TextResponse) -> Element:
@@ -160,7 +163,14 @@ def _parse_html(response: TextResponse) -> Element:
     except (etree.ParserError, etree.XMLSyntaxError, ValueError, AttributeError) as error:
         logger.debug("unparsable page %s: %s", response.url, error)
         root = None
-    return root if root is not None else etree.Element("html")
+    if root is None:
+        return etree.Element("html")
+    # A stray second <html> makes libxml2 put the rest of the page in a sibling of the root,
+    # where nothing iterating the root would find the article: fold it back in.
+    for sibling in list(root.itersiblings()):
+        if isinstance(sibling.tag, str):
+            root.extend(list(sibling))
+    return root
 
 
 class _ClassIndex:
