@@ -1,5 +1,5 @@
-"""Mutated real and fixture pages through parse_article and parse_listing: no exception escapes the
-parsers' own handling, no page takes more than a second, and a body the mutation left alone stays."""
+"""Mutated real and fixture pages through parse_article and parse_listing: no exception escapes
+the parsers' own handling, no page takes more than a second, and a body left alone stays."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ REAL_URL = (
 HOSTILE_SNIPPETS = [
     '<a href="http://[zz]/x">x</a>',
     '<base href="http://[zz]/">',
-    '<a class="paging__link paging__link--next" data-ci-pagination-page="\u00b2" href="?page=\u00b2">',
+    '<a class="paging__link paging__link--next" data-ci-pagination-page="\u00b2"'
+    ' href="?page=\u00b2">',
     '<script type="application/ld+json">' + "[" * 1500 + "]" * 1500 + "</script>",
     '<script type="application/ld+json">{"@type": "NewsArticle", "articleBody": 12, '
     '"headline": ["x"], "datePublished": {"a": 1}, "author": [null, 3]}</script>',
