@@ -208,3 +208,18 @@ def failure_reason(stats: Mapping[str, Any]) -> str | None:
     if _at_least(lost, requested, LOST_SHARE_FAILED):
         return f"{lost} of {requested} articles requested could not be downloaded or read"
     return None
+
+
+def run_health(stats: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``kompas-crawler health`` shows of one run, from its stored stats."""
+    total = _count(stats, ARTICLES)
+    return {
+        "articles": total,
+        "fill_rates": fill_rates(stats),
+        "fallback": _count(stats, FALLBACK),
+        "dropped_missing_field": dropped_for_missing_fields(stats),
+        "empty_listings": _count(stats, LISTING_EMPTY),
+        "unrecognised_listings": _count(stats, LISTING_UNRECOGNISED),
+        "blocked_pages": _count(stats, BLOCKED_PAGES),
+        "summary": stats.get(SUMMARY),
+    }

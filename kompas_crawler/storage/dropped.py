@@ -13,7 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Engine, Table, delete, func, insert, inspect, or_, select, update
+from sqlalchemy import (
+    Engine,
+    MetaData,
+    Table,
+    delete,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    update,
+)
 
 from kompas_crawler.storage.archive import _chunks, to_naive_utc
 from kompas_crawler.storage.models import ArticleRow, DroppedArticle
@@ -128,3 +139,31 @@ def list_dropped(engine: Engine, limit: int | None = None) -> tuple[int, list[Dr
         total = int(connection.execute(select(func.count()).select_from(dropped)).scalar_one())
         rows = connection.execute(query).all()
     return total, [Dropped(*row) for row in rows]
+
+
+def dropped_counts(engine: Engine) -> dict[str, int]:
+    """How many articles are remembered as dropped, and how many of them were given up."""
+    if not has_dropped_table(engine):
+        return {"remembered": 0, "given_up": 0}
+    query = select(func.count(), func.count().filter(dropped.c.next_try.is_(None)))
+    with engine.connect() as connection:
+        total, given_up = connection.execute(query.select_from(dropped)).one()
+    return {"remembered": int(total), "given_up": int(given_up)}
+
+
+def missing_captures(engine: Engine) -> int | None:
+    """Stored articles with no raw capture, when the archive keeps captures (a ``captures``
+    table with a ``url`` column); None when it does not."""
+    inspector = inspect(engine)
+    if not inspector.has_table("captures"):
+        return None
+    if "url" not in {column["name"] for column in inspector.get_columns("captures")}:
+        return None
+    captures = Table("captures", MetaData(), autoload_with=engine)
+    query = (
+        select(func.count())
+        .select_from(articles)
+        .where(articles.c.url.not_in(select(captures.c.url)))
+    )
+    with engine.connect() as connection:
+        return int(connection.execute(query).scalar_one())
