@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import CloseSpider
+from sqlalchemy.exc import SQLAlchemyError
 
 from kompas_crawler import health
 from kompas_crawler.errors import ConfigError
@@ -160,7 +161,11 @@ class RunRecorder:
         stats = self.crawler.stats.get_stats()
         stats.setdefault("finish_reason", reason)
         engine = archive_engine(self.crawler)
-        problems = health_problems(engine, spider.name, self.run_id, stats)
+        try:
+            problems = health_problems(engine, spider.name, self.run_id, stats)
+        except SQLAlchemyError as error:  # no history to judge by: still close the run record
+            logger.error("Could not read past runs to judge this one's health: %s", error)
+            problems = "; ".join(health.degraded_reasons(stats, health.floors([])))
         if problems:
             self.crawler.stats.set_value(health.DEGRADED_REASON, problems)
             stats[health.DEGRADED_REASON] = problems

@@ -145,7 +145,7 @@ def degraded_reasons(stats: Mapping[str, Any], floor: Floors) -> list[str]:
         )
     unrecognised = _count(stats, LISTING_UNRECOGNISED)
     if unrecognised:
-        reasons.append(f"{unrecognised} indeks pages answered with no listing and no article")
+        reasons.append(f"indeks pages with neither a listing nor an article: {unrecognised}")
     return reasons
 
 
@@ -192,7 +192,7 @@ def blocked_reason(stats: Mapping[str, Any]) -> str | None:
     if gave_up or challenged > pages_ok:
         return (
             f"the site answered {challenged} pages with a WAF challenge "
-            f"({gave_up} still challenged after every retry, {pages_ok} pages answered)"
+            f"({gave_up} still challenged after every retry; {pages_ok} answered)"
         )
     return None
 

@@ -102,7 +102,7 @@ def test_a_blank_index_page_breaks_the_walk_too(tmp_path: Path) -> None:
         server.site.unscript()
         healthy = run_crawl(tmp_path, server.url)
     assert broken.returncode == 4, broken.stderr  # degraded: an indeks page that is no listing
-    assert "1 indeks pages answered with no listing and no article" in broken.stderr
+    assert "indeks pages with neither a listing nor an article: 1" in broken.stderr
     assert healthy.returncode == 0, healthy.stderr
     assert query(database, "SELECT count(*) FROM articles") == [(60,)]
 

@@ -96,7 +96,7 @@ def test_small_runs_set_no_baseline() -> None:
         ),
         (
             {health.LISTING_UNRECOGNISED: 1},
-            "1 indeks pages answered with no listing and no article",
+            "indeks pages with neither a listing nor an article: 1",
         ),
     ],
 )

@@ -357,7 +357,9 @@ class KompasGlobalSpider(scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         """Forget dropped articles stored since; mark the backfill days walked to their end
-        with every article stored or dropped."""
+        with every article stored or dropped. Nothing when the run never started (locked)."""
+        if self.crawler.stats.get_value("kompas/run/id") is None:
+            return
         forget_stored(archive_engine(self.crawler))
         walked = self.day_walks.walked()
         if not walked:
