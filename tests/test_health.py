@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -15,9 +16,10 @@ import pytest
 from kompas_crawler import health
 from kompas_crawler.extensions import run_outcome
 from kompas_crawler.items import Article
-from kompas_crawler.offline_site import OfflineServer, OfflineSite
+from kompas_crawler.offline_site import OfflineServer, OfflineSite, Reply
 from kompas_crawler.pipelines.health import HealthPipeline
-from tests.crawling import KOMPAS_CRAWLER, last_run, old_site, run_crawl
+from kompas_crawler.storage.database import open_archive
+from tests.crawling import KOMPAS_CRAWLER, last_run, old_site, query, run_crawl
 
 NOW = datetime(2026, 12, 1, 12, 0)
 
@@ -208,3 +210,36 @@ def test_health_without_an_archive_is_one_line(tmp_path: Path) -> None:
     assert report.returncode == 2
     assert report.stderr.startswith("kompas-crawler health: error: no archive at")
     assert len(report.stderr.splitlines()) == 1
+
+
+def test_store_errors_fail_the_run(tmp_path: Path) -> None:
+    """Issue 14 #3: a full disk ended `run ok (400 new ... 1617 errors)` with exit 0."""
+    database = tmp_path / "kompas.db"
+    open_archive(f"sqlite:///{database}").dispose()
+    with sqlite3.connect(database) as connection:
+        connection.execute(
+            "CREATE TRIGGER disk_full BEFORE INSERT ON articles "
+            "BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END"
+        )
+    with OfflineServer(old_site(12, per_day=12, per_page=20)) as server:
+        result = run_crawl(tmp_path, server.url, quiet=True)
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("kompas-crawler crawl: run failed: 12 articles could not be stored")
+    assert last_run(database)["status"] == "failed"
+
+
+def test_nearly_every_article_lost_fails_the_run(tmp_path: Path) -> None:
+    """Issue 14 #3: every article redirected off-site ended ok with exit 0."""
+    site = old_site(10, per_day=10, per_page=20)
+    with OfflineServer(site) as server:
+        for url in site.articles:
+            server.site.script(
+                url, Reply(status=302, headers={"Location": "https://example.org/elsewhere"})
+            )
+        result = run_crawl(tmp_path, server.url, quiet=True)
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "kompas-crawler crawl: run failed: 10 of 10 articles requested could not be downloaded"
+    )
+    assert query(tmp_path / "kompas.db", "SELECT count(*) FROM articles") == [(0,)]

@@ -26,6 +26,7 @@ from typing import Any
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -426,6 +427,9 @@ class KompasGlobalSpider(scrapy.Spider):
             status = error.response.status
             self.logger.info("Ignoring response <%d %s>: HTTP status not handled", status, url)
             return f"http_{status}"
+        if isinstance(error, IgnoreRequest):  # refused on our side: off-site, robots.txt...
+            self.logger.info("Not fetched %s: %s", url, failure.getErrorMessage())
+            return "ignored"
         self.logger.error("Error downloading %s: %s", url, failure.getErrorMessage())
         return failure.type.__name__ if failure.type else "failed"
 
