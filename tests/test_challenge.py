@@ -117,11 +117,14 @@ def test_articles_challenged_on_every_try_end_the_run_blocked_and_wait(tmp_path:
         server.clear_hits()
         again = run_crawl(tmp_path, server.url, *FAST_BACKOFF, quiet=True)
         article_hits = [hit for hit in server.hits if "/read/" in hit.url]
-        health = subprocess.run(
-            [KOMPAS_CRAWLER, "health", "--db", f"sqlite:///{database}"],
-            capture_output=True,
-            text=True,
-            timeout=30,
+        health, stats = (
+            subprocess.run(
+                [KOMPAS_CRAWLER, command, "--db", f"sqlite:///{database}"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+            for command in ("health", "stats")
         )
     assert blocked.returncode == 1
     assert blocked.stderr.startswith("kompas-crawler crawl: run blocked: the site answered 40 ")
@@ -135,6 +138,7 @@ def test_articles_challenged_on_every_try_end_the_run_blocked_and_wait(tmp_path:
     dropped_lines = [line for line in health.stdout.splitlines() if line.startswith("https://")]
     assert len(dropped_lines) == 10 and all("  blocked  " in line for line in dropped_lines)
     assert "  blocked  " in health.stdout.splitlines()[3]  # the first run, in the runs table
+    assert "Dropped articles remembered: 10 (0 given up); `kompas-crawler health`" in stats.stdout
 
 
 def test_a_page_challenged_once_is_asked_again_after_a_pause(tmp_path: Path) -> None:

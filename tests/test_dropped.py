@@ -4,6 +4,7 @@ hourly then daily for a week; forgotten once stored."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -27,9 +28,15 @@ T0 = datetime(2026, 12, 1, 0, 0)
 URL = "https://www.kompas.com/global/read/2024/06/30/090600270/rusia-desak"
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    return open_archive(f"sqlite:///{tmp_path / 'kompas.db'}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'kompas.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    engine = open_archive(url)
+    yield engine
+    engine.dispose()
 
 
 @pytest.mark.parametrize(

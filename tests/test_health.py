@@ -145,6 +145,12 @@ def test_outcomes_of_total_failures_and_blocks() -> None:
     )
     challenged = run_stats(2) | {health.BLOCKED_PAGES: 40, health.BLOCKED_GAVE_UP: 10}
     assert run_outcome(challenged)[0] == "blocked"
+    mostly = run_stats(2) | {health.BLOCKED_PAGES: 9, "kompas/run/pages_ok": 4}
+    assert run_outcome(mostly)[1].startswith(
+        "run blocked: the site answered 9 pages with a WAF challenge (0 still challenged"
+    )
+    now_and_then = run_stats(20) | {health.BLOCKED_PAGES: 3}  # each asked again and answered
+    assert run_outcome(now_and_then)[0] == "ok"
     asked = run_stats(2) | {"finish_reason": "blocked", health.RETRY_AFTER_ASKED: 86400.0}
     assert run_outcome(asked)[1].startswith("run blocked: the site asked to wait 86400s")
     degraded = run_stats(20) | {health.DEGRADED_REASON: "writers filled in 0%"}
