@@ -15,10 +15,22 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import CloseSpider
+from sqlalchemy.exc import SQLAlchemyError
 
+from kompas_crawler import health
 from kompas_crawler.errors import ConfigError
+from kompas_crawler.health import BLOCKED, DEGRADED, articles_stored
+from kompas_crawler.incremental import is_backfill
 from kompas_crawler.pipelines.store import archive_engine
-from kompas_crawler.storage.runs import FAILED, OK, CrawlLocked, finish_run, start_run
+from kompas_crawler.storage.archive import to_naive_utc
+from kompas_crawler.storage.runs import (
+    FAILED,
+    OK,
+    CrawlLocked,
+    finish_run,
+    recent_runs,
+    start_run,
+)
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -32,17 +44,15 @@ PAGES_OK = "kompas/run/pages_ok"  # 2xx responses other than robots.txt: the sit
 RUN_ID = "kompas/run/id"
 
 
-def articles_stored(stats: Mapping[str, Any]) -> int:
-    return sum(
-        int(stats.get(f"kompas/store/{kind}", 0)) for kind in ("new", "updated", "unchanged")
-    )
-
-
 def run_outcome(stats: Mapping[str, Any]) -> tuple[str, str]:
-    """(status, one-line summary) of a closed crawl: ``ok``, ``failed`` or ``locked``.
+    """(status, one-line summary) of a closed crawl: ``ok``, ``degraded``, ``blocked``,
+    ``failed`` or ``locked``.
 
+    Blocked: the site kept answering WAF challenges, or asked to wait longer than allowed.
     Failed: a finish reason other than ``finished``, requests made but no page downloaded (site
-    unreachable), or errors with no article stored. A run with nothing to ask is ok.
+    unreachable), articles the database refused, nearly every requested article lost, or errors
+    with no article stored. Degraded: the reason ``RunRecorder`` found against the archive's
+    history (see ``kompas_crawler.health``). A run with nothing to ask is ok.
     """
     reason = str(stats.get("finish_reason") or "unknown")
     errors = int(stats.get("log_count/ERROR", 0))
@@ -54,13 +64,43 @@ def run_outcome(stats: Mapping[str, Any]) -> tuple[str, str]:
     )
     if reason == LOCKED:
         return LOCKED, "another crawl is running on this archive"
+    blocked = health.blocked_reason(stats)
+    if blocked and reason in ("finished", BLOCKED):
+        return BLOCKED, f"run blocked: {blocked} ({counts})"
     if reason != "finished":
         return FAILED, f"run failed: finish reason {reason!r} ({counts})"
     if stats.get("downloader/request_count") and not stats.get(PAGES_OK):
         return FAILED, f"run failed: site unreachable, no page downloaded ({counts})"
+    failure = health.failure_reason(stats)
+    if failure:
+        return FAILED, f"run failed: {failure} ({counts})"
     if errors and not articles_stored(stats):
         return FAILED, f"run failed: errors and no article stored ({counts})"
+    degraded = stats.get(health.DEGRADED_REASON)
+    if degraded:
+        return DEGRADED, f"run degraded: {degraded} ({counts})"
     return OK, f"run ok ({counts})"
+
+
+def health_problems(engine: Any, spider: str, run_id: int, stats: Mapping[str, Any]) -> str:
+    """Why this run's extraction is degraded, judged against the spider's past clean runs
+    (a backfill against the fixed floors: old markup fills fields differently); "" if healthy."""
+    past = recent_runs(engine, spider, before_id=run_id)
+    backfill = bool(stats.get("kompas/run/backfill"))
+    clean = [run.stats for run in past if run.status == OK and not is_backfill(run.arguments)]
+    reasons = health.degraded_reasons(stats, health.floors([] if backfill else clean))
+    if not backfill:
+        seen = [
+            health.RunSeen(run.started_at, run.status, int(run.stats.get("kompas/store/new", 0)))
+            for run in past
+            if not is_backfill(run.arguments)
+        ]
+        started = to_naive_utc(stats.get("start_time")) or to_naive_utc(datetime.now(UTC))
+        assert started is not None
+        quiet = health.quiet_reason(started, int(stats.get("kompas/store/new", 0)), seen)
+        if quiet:
+            reasons.append(quiet)
+    return "; ".join(reasons)
 
 
 def spider_arguments(spider: Spider) -> dict[str, Any]:
@@ -105,6 +145,8 @@ class RunRecorder:
         if dead is not None:
             logger.warning("Took over the crawl lock of a dead crawl: %s", dead.describe())
         self.crawler.stats.set_value(RUN_ID, self.run_id)
+        if is_backfill(arguments["spider"]):
+            self.crawler.stats.set_value("kompas/run/backfill", 1)
         logger.info("Crawl run %d started", self.run_id)
 
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
@@ -118,9 +160,20 @@ class RunRecorder:
         assert self.crawler.stats is not None
         stats = self.crawler.stats.get_stats()
         stats.setdefault("finish_reason", reason)
+        engine = archive_engine(self.crawler)
+        try:
+            problems = health_problems(engine, spider.name, self.run_id, stats)
+        except SQLAlchemyError as error:  # no history to judge by: still close the run record
+            logger.error("Could not read past runs to judge this one's health: %s", error)
+            problems = "; ".join(health.degraded_reasons(stats, health.floors([])))
+        if problems:
+            self.crawler.stats.set_value(health.DEGRADED_REASON, problems)
+            stats[health.DEGRADED_REASON] = problems
         status, summary = run_outcome(stats)
+        self.crawler.stats.set_value(health.SUMMARY, summary)
+        stats[health.SUMMARY] = summary
         finish_run(
-            archive_engine(self.crawler),
+            engine,
             self.run_id,
             status=status,
             finish_reason=reason,

@@ -18,6 +18,8 @@ from datetime import date, datetime
 from typing import Any
 
 WALK_COMPLETE = "kompas/index/walk_complete"  # the newest-first walk reached its natural end
+# An index page that was not a listing (challenged, failed, blank): no real last page was seen.
+WALK_BROKEN = "kompas/index/walk_broken"
 
 
 def is_backfill(arguments: dict[str, Any]) -> bool:
@@ -26,11 +28,13 @@ def is_backfill(arguments: dict[str, Any]) -> bool:
 
 
 def clean_walk(status: str, finish_reason: str | None, stats: dict[str, Any]) -> bool:
-    """A run whose newest-first walk ended naturally, with nothing failing on the way."""
+    """A run whose newest-first walk ended naturally at a real last page, with nothing failing
+    or broken on the way."""
     return (
         status == "ok"
         and finish_reason == "finished"
         and bool(stats.get(WALK_COMPLETE))
+        and not stats.get(WALK_BROKEN)
         and not stats.get("log_count/ERROR")
     )
 

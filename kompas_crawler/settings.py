@@ -35,6 +35,8 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 ITEM_PIPELINES: dict[str, int] = {
+    # First, so articles later dropped count in the run's fill rates (kompas_crawler.health).
+    "kompas_crawler.pipelines.health.HealthPipeline": 50,
     "kompas_crawler.pipelines.validate.ValidatePipeline": 100,
     "kompas_crawler.pipelines.deduplicate.DeduplicatePipeline": 200,
     "kompas_crawler.pipelines.store.StorePipeline": 900,
@@ -51,16 +53,24 @@ DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     "kompas_crawler.middlewares.OfflineMirrorMiddleware": 650,
     # Just outside RetryMiddleware (550): sees a 429/503 first and holds the retry back.
     "kompas_crawler.retry_after.RetryAfterMiddleware": 560,
+    # Just outside that: a WAF challenge page is retried after a pause, never parsed.
+    "kompas_crawler.challenge.ChallengeMiddleware": 570,
 }
 # A 429 (or 503) Retry-After pauses all downloads that long, capped; a bare 429 waits DEFAULT.
 KOMPAS_RETRY_AFTER_DEFAULT = 10.0
+# A longer Retry-After is not waited out: the run ends `blocked` at once.
 KOMPAS_RETRY_AFTER_MAX = 300.0
+# A WAF challenge page pauses all downloads BACKOFF seconds, doubled on each retry of the page.
+KOMPAS_CHALLENGE_BACKOFF = 15.0
+KOMPAS_CHALLENGE_RETRIES = 3
 # After Scrapy's CoreStats (0): the run record is closed once the finish reason is set.
 EXTENSIONS: dict[str, int] = {"kompas_crawler.extensions.RunRecorder": 1000}
 
 # Scheduled crawls. The newest-first walk stops after this many pages past the first page that
 # holds only stored articles (guards against articles shifting between pages while we walk).
 KOMPAS_INDEX_OVERLAP_PAGES = 1
+# No listing (the newest index, or one day's) is walked past this many pages (0: no bound).
+KOMPAS_INDEX_MAX_PAGES = 200
 # Articles published within this many hours are fetched again by every run (0: no revisits),
 # unless fetched less than KOMPAS_REVISIT_INTERVAL_MINUTES ago (0: by every run, however often).
 KOMPAS_REVISIT_HOURS = 48

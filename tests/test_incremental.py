@@ -197,6 +197,13 @@ def test_after_an_unclean_run_the_walk_goes_back_past_what_it_stored(
             server.site.script(url, Reply.html("down", status=500))
         unclean = run_crawl(tmp_path, server.url)
         assert query(database, "SELECT count(*) FROM articles") == [(63,)]
+        # The two are remembered, to be tried again in an hour: say the hour has passed.
+        assert query(database, "SELECT reason, tries FROM dropped_articles") == [
+            ("http_500", 1),
+            ("http_500", 1),
+        ]
+        with sqlite3.connect(database) as connection:
+            connection.execute("UPDATE dropped_articles SET next_try = '2000-01-01 00:00:00'")
         server.site.unscript()
         server.clear_hits()
         recovery = run_crawl(tmp_path, server.url)
@@ -209,6 +216,7 @@ def test_after_an_unclean_run_the_walk_goes_back_past_what_it_stored(
     assert len(pages) == 5
     assert sorted(articles) == sorted(failing)
     assert query(database, "SELECT count(*) FROM articles") == [(65,)]
+    assert query(database, "SELECT count(*) FROM dropped_articles") == [(0,)]  # stored: forgotten
 
 
 def test_a_run_stopped_early_is_followed_by_a_walk_that_stops_at_older_articles(
@@ -237,6 +245,9 @@ def test_backfill_marks_complete_days_and_skips_them_unless_refreshing(tmp_path:
             ("2024-06-28", 10),
             ("2024-06-30", 10),
         ]
+        # The 404 is tried again an hour later (storage.dropped): say the hour has passed.
+        with sqlite3.connect(database) as connection:
+            connection.execute("UPDATE dropped_articles SET next_try = '2000-01-01 00:00:00'")
         server.site.unscript()
         server.clear_hits()
         second = run_crawl(tmp_path, server.url, *backfill)

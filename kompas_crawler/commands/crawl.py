@@ -23,6 +23,8 @@ SPIDER = "kompas_global"
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # finish reason other than finished, site unreachable, errors and no article
+# (a blocked run exits 1 too: the site kept answering WAF challenges)
+EXIT_DEGRADED = 4  # the pages came but were read worse than usual (kompas_crawler.health)
 EXIT_CONFIG = ConfigError.exit_code  # 2: a bad argument or setting; nothing was crawled
 EXIT_LOCKED = CrawlLocked.exit_code  # 3: another crawl is running on this archive
 
@@ -33,8 +35,9 @@ def register(subparsers: Any) -> None:
         help="run the crawler once (the cron entry point)",
         description=(
             "Run the kompas_global spider once, logging to a file under data/logs/. "
-            "Exit status: 0 ok, 1 the run failed, 2 bad argument or setting, "
-            "3 another crawl is running on this archive."
+            "Exit status: 0 ok, 1 the run failed or was blocked, 2 bad argument or setting, "
+            "3 another crawl is running on this archive, 4 the run is degraded "
+            "(pages read worse than usual; see kompas-crawler health)."
         ),
     )
     parser.add_argument(
@@ -144,6 +147,7 @@ def crawl(settings: Any, spider_arguments: dict[str, str]) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     from kompas_crawler.extensions import LOCKED, run_outcome
+    from kompas_crawler.health import DEGRADED
 
     spider_arguments = parse_pairs(args.spider_arguments, "-a")
     settings = project_settings(parse_pairs(args.settings, "-s"))
@@ -163,7 +167,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_LOCKED
     if status != "ok":
         print(f"kompas-crawler crawl: {summary}; log: {path}", file=sys.stderr)
-        return EXIT_FAILED
+        return EXIT_DEGRADED if status == DEGRADED else EXIT_FAILED
     if not args.quiet:
         print(f"kompas-crawler crawl: {summary}; log: {path}")
     return EXIT_OK

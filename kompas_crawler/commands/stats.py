@@ -17,6 +17,7 @@ from kompas_crawler.commands._output import (
     table,
     wib,
 )
+from kompas_crawler.storage.dropped import dropped_counts
 from kompas_crawler.storage.query import stats
 
 
@@ -40,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
     filters = filters_from(args)
     with reading(args) as engine:
         report = stats(engine, filters, by=args.by, top=args.top, runs=args.runs)
+        report["dropped_articles"] = dropped_counts(engine)
     if args.json:
         print_json(report)
     else:
@@ -96,4 +98,10 @@ def render(report: dict[str, Any]) -> str:
         parts.append(table(headers, runs, right=[0, 4, 5, 6, 7]))
     else:
         parts.append("No crawl runs recorded.")
+    dropped = report["dropped_articles"]
+    if dropped["remembered"]:
+        parts.append(
+            f"Dropped articles remembered: {dropped['remembered']} "
+            f"({dropped['given_up']} given up); `kompas-crawler health` lists them."
+        )
     return "\n\n".join(parts)

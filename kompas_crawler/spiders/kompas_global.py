@@ -26,10 +26,20 @@ from typing import Any
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
 
+from kompas_crawler.challenge import ChallengeBlocked
 from kompas_crawler.errors import ConfigError
+from kompas_crawler.health import (
+    ARTICLES_REQUESTED,
+    LISTING_EMPTY,
+    LISTING_UNRECOGNISED,
+)
 from kompas_crawler.incremental import (
+    WALK_BROKEN,
     WALK_COMPLETE,
     DayWalks,
     NewestWalk,
@@ -38,10 +48,12 @@ from kompas_crawler.incremental import (
 )
 from kompas_crawler.items import Article
 from kompas_crawler.pages.article import has_more_pages, parse_article
-from kompas_crawler.pages.listing import Listing, parse_listing
+from kompas_crawler.pages.listing import Listing, is_listing_page, parse_listing
 from kompas_crawler.pipelines.store import archive_engine
+from kompas_crawler.pipelines.validate import missing_fields
 from kompas_crawler.processors import WIB
 from kompas_crawler.storage.archive import known_urls, urls_published_since
+from kompas_crawler.storage.dropped import due, forget_stored, not_due, remember_dropped
 from kompas_crawler.storage.runs import completed_days, mark_days_complete, recent_runs
 from kompas_crawler.urls import (
     article_id,
@@ -126,6 +138,9 @@ class KompasGlobalSpider(scrapy.Spider):
         self.followed: set[str] = set()  # article ids requested in this run
         self.stored: set[str] = set()  # listed canonical URLs already in the archive
         self.dropped: set[str] = set()  # canonical URLs whose article was dropped as invalid
+        self.waiting: set[str] = set()  # listed URLs dropped before, not due for a retry yet
+        self.listed: dict[date | None, set[str]] = {}  # URLs each listing walked has shown
+        self.nothing_new_in_a_row: dict[date | None, int] = {}
         self.newest_walk = NewestWalk()
         self.walk_trust = WalkTrust(trusted=False)
         self.day_walks = DayWalks()
@@ -151,9 +166,10 @@ class KompasGlobalSpider(scrapy.Spider):
         )
         for day in self.listing_days():
             yield self.listing_request(index_url(day), day=day, page=1)
-        for url in self.revisit_urls():
-            self.followed.add(article_id(url) or url)
-            yield self.article_request(url)
+        for url in [*self.revisit_urls(), *self.dropped_retries()]:
+            if (article_id(url) or url) not in self.followed:
+                self.followed.add(article_id(url) or url)
+                yield self.article_request(url)
 
     def listing_days(self) -> Iterable[date | None]:
         """The listings to walk: each day of the range (but those already complete, unless
@@ -204,15 +220,33 @@ class KompasGlobalSpider(scrapy.Spider):
         self.crawler.stats.set_value("kompas/revisit/requested", len(urls))
         return urls
 
+    def dropped_retries(self) -> list[str]:
+        """Articles dropped by earlier runs whose next try is due (see storage.dropped)."""
+        urls = due(archive_engine(self.crawler), datetime.now(UTC))
+        self.crawler.stats.set_value("kompas/dropped_retry/requested", len(urls))
+        return urls
+
     # -- index pages -------------------------------------------------------------------------
 
     def listing_request(self, url: str, *, day: date | None, page: int) -> scrapy.Request:
         return scrapy.Request(
             url,
             callback=self.parse_listing,
+            errback=self.listing_failed,
             cb_kwargs={"day": day, "page": page},
             priority=LISTING_PRIORITY,
         )
+
+    def listing_failed(self, failure: Failure) -> None:
+        """An index page that never came (challenged, an error, a timeout) breaks the walk."""
+        reason = self.log_failure(failure)
+        self.walk_broken(failure.request.url, f"it failed ({reason})")  # type: ignore[attr-defined]
+
+    def walk_broken(self, url: str, why: str) -> None:
+        self.logger.warning(
+            "Index walk broken at %s: %s; the next run walks back past it", url, why
+        )
+        self.crawler.stats.set_value(WALK_BROKEN, 1)
 
     def parse_listing(
         self, response: Response, day: date | None, page: int
@@ -220,6 +254,12 @@ class KompasGlobalSpider(scrapy.Spider):
         listing = parse_listing(response)  # type: ignore[arg-type]
         self.crawler.stats.inc_value("kompas/listing/pages")
         if not listing.article_urls:
+            self.crawler.stats.inc_value(LISTING_EMPTY)
+            if not is_listing_page(response):  # type: ignore[arg-type]
+                # An error page, a blank one, unknown markup: not the end of the index.
+                self.crawler.stats.inc_value(LISTING_UNRECOGNISED)
+                self.walk_broken(response.url, "the page is not a listing")
+                return
             self.logger.info("Empty listing page %s", response.url)
         self.note_stored(listing, day=day, page=page)
         yield from self.article_requests(listing.article_urls)
@@ -232,6 +272,17 @@ class KompasGlobalSpider(scrapy.Spider):
         if listing.next_page_url is None or not listing.article_urls:
             if day is None:
                 self.crawler.stats.set_value(WALK_COMPLETE, 1)
+            return False
+        if not self.lists_something_new(listing, day):
+            self.stopped_early(
+                day, page, "two pages in a row list nothing new", "kompas/index/stopped_repeating"
+            )
+            return False
+        limit = self.settings.getint("KOMPAS_INDEX_MAX_PAGES", 200)
+        if limit > 0 and page >= limit:
+            self.stopped_early(
+                day, page, f"KOMPAS_INDEX_MAX_PAGES={limit}", "kompas/index/stopped_page_limit"
+            )
             return False
         if day is None and not self.newest_walk.keep_walking(self.all_stored(listing)):
             self.logger.info(
@@ -246,11 +297,30 @@ class KompasGlobalSpider(scrapy.Spider):
             return False
         return True
 
+    def lists_something_new(self, listing: Listing, day: date | None) -> bool:
+        """False at the second page in a row of this listing showing only URLs it showed
+        before: a site whose "next" never ends (or loops) is not walked forever."""
+        listed = self.listed.setdefault(day, set())
+        new = set(listing.article_urls) - listed
+        listed.update(listing.article_urls)
+        repeats = 0 if new else self.nothing_new_in_a_row.get(day, 0) + 1
+        self.nothing_new_in_a_row[day] = repeats
+        return repeats < 2
+
+    def stopped_early(self, day: date | None, page: int, why: str, stat: str) -> None:
+        """A walk stopped before a real last page: said, counted, never a complete walk."""
+        self.logger.warning("Stopping %s at page %d: %s", index_url(day), page, why)
+        self.crawler.stats.inc_value(stat)
+
     def note_stored(self, listing: Listing, *, day: date | None, page: int) -> None:
         """Look up which Global articles of this page are stored (one query), and note the page
         for the backfill day it belongs to."""
         urls = self.global_urls(listing)
         self.stored |= known_urls(archive_engine(self.crawler), urls)
+        waiting = not_due(archive_engine(self.crawler), urls, datetime.now(UTC))
+        self.waiting |= waiting
+        # Dropped before and waiting: as good as dropped now, for a backfill day's completeness.
+        self.dropped |= waiting
         if day is not None:
             last = listing.next_page_url is None or not listing.article_urls
             self.day_walks.page_walked(day, page, urls, last=last)
@@ -272,11 +342,26 @@ class KompasGlobalSpider(scrapy.Spider):
     def item_dropped(self, item: Any, response: Response, exception: Exception) -> None:
         if response is not None and response.request is not None:
             canonical = response.request.cb_kwargs.get("canonical")
-            if canonical:
+            missing = missing_fields(item)
+            if canonical and missing:  # not a duplicate: an article that could not be stored
                 self.dropped.add(canonical)
+                self.remember_dropped(canonical, f"missing_{missing[0]}")
+
+    def remember_dropped(self, canonical: str, reason: str) -> None:
+        remember_dropped(
+            archive_engine(self.crawler),
+            canonical,
+            article_id(canonical),
+            reason,
+            datetime.now(UTC),
+        )
 
     def closed(self, reason: str) -> None:
-        """Mark the backfill days walked to their end with every article stored or dropped."""
+        """Forget dropped articles stored since; mark the backfill days walked to their end
+        with every article stored or dropped. Nothing when the run never started (locked)."""
+        if self.crawler.stats.get_value("kompas/run/id") is None:
+            return
+        forget_stored(archive_engine(self.crawler))
         walked = self.day_walks.walked()
         if not walked:
             return
@@ -309,14 +394,44 @@ class KompasGlobalSpider(scrapy.Spider):
         if canonical in self.stored and not self.refresh:
             self.crawler.stats.inc_value("kompas/listing/already_stored")
             return False
+        if canonical in self.waiting and not self.refresh:
+            self.crawler.stats.inc_value("kompas/dropped_retry/waiting")
+            return False
         return True
 
     def article_request(self, canonical: str, *, whole: bool = False) -> scrapy.Request:
+        if not whole:
+            self.crawler.stats.inc_value(ARTICLES_REQUESTED)
         return scrapy.Request(
             whole_article_url(canonical) if whole else canonical,
             callback=self.parse_article,
+            errback=self.article_failed,
             cb_kwargs={"canonical": canonical},
         )
+
+    def article_failed(self, failure: Failure) -> None:
+        """An article page that never came is remembered, to be tried again later."""
+        canonical = failure.request.cb_kwargs.get("canonical")  # type: ignore[attr-defined]
+        reason = self.log_failure(failure)
+        if canonical:
+            self.remember_dropped(canonical, reason)
+
+    def log_failure(self, failure: Failure) -> str:
+        """Log a request that failed as Scrapy would have (download errors are errors); its
+        reason in a word: ``blocked``, ``http_404``, the exception's name."""
+        url = failure.request.url  # type: ignore[attr-defined]
+        error = failure.value
+        if isinstance(error, ChallengeBlocked):
+            return "blocked"  # the challenge middleware said so already
+        if isinstance(error, HttpError):
+            status = error.response.status
+            self.logger.info("Ignoring response <%d %s>: HTTP status not handled", status, url)
+            return f"http_{status}"
+        if isinstance(error, IgnoreRequest):  # refused on our side: off-site, robots.txt...
+            self.logger.info("Not fetched %s: %s", url, failure.getErrorMessage())
+            return "ignored"
+        self.logger.error("Error downloading %s: %s", url, failure.getErrorMessage())
+        return failure.type.__name__ if failure.type else "failed"
 
     def parse_article(
         self, response: Response, canonical: str

@@ -159,7 +159,8 @@ class CrawlRun(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     arguments: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="running")  # running|ok|failed
+    # running | ok | failed | degraded | blocked (see kompas_crawler.health)
+    status: Mapped[str] = mapped_column(String(16), default="running")
     finish_reason: Mapped[str | None] = mapped_column(Text)
     pid: Mapped[int | None] = mapped_column(Integer)
     # The running row is the archive's crawl lock: host and process start time tell a live owner
@@ -195,6 +196,21 @@ class IndexDay(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     completed_at: Mapped[datetime] = mapped_column(DateTime)
     article_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DroppedArticle(Base):
+    """An article listed but not stored (dropped for a missing field, challenged, failed to
+    download): retried with backoff until stored, then deleted; ``next_try`` None: given up."""
+
+    __tablename__ = "dropped_articles"
+
+    url: Mapped[str] = mapped_column(Text, primary_key=True)  # canonical
+    article_id: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)  # the last try's, e.g. missing_body, blocked
+    first_try: Mapped[datetime] = mapped_column(DateTime)
+    last_try: Mapped[datetime] = mapped_column(DateTime)
+    tries: Mapped[int] = mapped_column(Integer, default=1)
+    next_try: Mapped[datetime | None] = mapped_column(DateTime, index=True)
 
 
 Index("ix_article_people_role", ArticlePerson.role, ArticlePerson.person_id)
