@@ -4,7 +4,8 @@ Known markups: ``div.article__list`` (to early 2024) and ``div.articleItem`` (mi
 Global article the page links to is kept (list items, "Terpopuler" boxes, headlines), because the
 home pages of the archive carry Global stories outside the main list. An indeks page in neither
 markup is still read, and says so (``Listing.fallbacks``): its Global links in page order, and a
-next page from ``rel=next`` or, while the page lists articles, ``page=N+1``.
+next page from ``rel=next`` or, while the page lists articles, ``page=N+1`` (also for a full page
+in known markup whose paging is built by script).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ _LAYOUTS = (
     ("2017-2024", CSSSelector("div.article__list, div.latest--indeks, div.most__list")),
 )
 _OTHER_MARKERS = CSSSelector("div.paging__wrap, div.searchContent")
+# Articles on a full indeks page (2026: 20 a page, the number of pages not shown).
+INDEX_PAGE_SIZE = 20
 
 
 @dataclass
@@ -103,7 +106,9 @@ def _next_page(
     if found is not None or _PAGING(root):
         return found  # known paging: no next link on the last page
     found = _next_link(response, base, _REL_NEXT(root), current)
-    if found is None and listing.article_urls and _is_index_url(response.url):
+    # A page in known markup without paging that is not full is the only page of its listing.
+    full = listing.layout == "unknown" or len(listing.article_urls) >= INDEX_PAGE_SIZE
+    if found is None and full and listing.article_urls and _is_index_url(response.url):
         # Paging built by script (2026) or renamed: the next page exists while pages list articles.
         found = _numbered_page(response.url, _url_page(response.url) + 1)
     if found is not None:

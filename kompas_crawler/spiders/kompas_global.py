@@ -136,6 +136,8 @@ class KompasGlobalSpider(scrapy.Spider):
         self.max_pages = parse_max_pages(max_pages)
         self.refresh = (refresh or "").strip().lower() in {"1", "true", "yes"}
         self.followed: set[str] = set()  # article ids requested in this run
+        # (day, page) of index pages built as page=N+1 because no paging link named them.
+        self.guessed_pages: set[tuple[date | None, int]] = set()
         self.stored: set[str] = set()  # listed canonical URLs already in the archive
         self.dropped: set[str] = set()  # canonical URLs whose article was dropped as invalid
         self.waiting: set[str] = set()  # listed URLs dropped before, not due for a retry yet
@@ -240,7 +242,21 @@ class KompasGlobalSpider(scrapy.Spider):
     def listing_failed(self, failure: Failure) -> None:
         """An index page that never came (challenged, an error, a timeout) breaks the walk."""
         reason = self.log_failure(failure)
-        self.walk_broken(failure.request.url, f"it failed ({reason})")  # type: ignore[attr-defined]
+        request = failure.request  # type: ignore[attr-defined]
+        day, page = request.cb_kwargs["day"], request.cb_kwargs["page"]
+        if reason in {"http_404", "http_410"} and (day, page) in self.guessed_pages:
+            # A page=N+1 we built ourselves that is not there: the listing ended before it.
+            self.crawler.stats.inc_value("kompas/listing/guessed_past_end")
+            self.listing_ended(day=day, page=page)
+            return
+        self.walk_broken(request.url, f"it failed ({reason})")
+
+    def listing_ended(self, *, day: date | None, page: int) -> None:
+        """The listing has no page ``page``: the walk reached its end on the page before."""
+        if day is None:
+            self.crawler.stats.set_value(WALK_COMPLETE, 1)
+        else:
+            self.day_walks.page_walked(day, page, [], last=True)
 
     def walk_broken(self, url: str, why: str) -> None:
         self.logger.warning(
@@ -252,10 +268,19 @@ class KompasGlobalSpider(scrapy.Spider):
         self, response: Response, day: date | None, page: int
     ) -> Iterator[scrapy.Request]:
         listing = parse_listing(response)  # type: ignore[arg-type]
-        self.crawler.stats.inc_value("kompas/listing/pages")
+        stats = self.crawler.stats
+        stats.inc_value("kompas/listing/pages")
+        if listing.bad_links:
+            stats.inc_value("kompas/listing/bad_links", listing.bad_links)
+        for name in listing.fallbacks:
+            stats.inc_value(f"kompas/listing/fallback/{name}")
+        if "next_page_url" in listing.fallbacks:
+            self.guessed_pages.add((day, page + 1))
         if not listing.article_urls:
-            self.crawler.stats.inc_value(LISTING_EMPTY)
-            if not is_listing_page(response):  # type: ignore[arg-type]
+            stats.inc_value(LISTING_EMPTY)
+            # A page N+1 we built ourselves (no paging link) may be past the end, in any markup.
+            guessed_end = (day, page) in self.guessed_pages
+            if not guessed_end and not is_listing_page(response):  # type: ignore[arg-type]
                 # An error page, a blank one, unknown markup: not the end of the index.
                 self.crawler.stats.inc_value(LISTING_UNRECOGNISED)
                 self.walk_broken(response.url, "the page is not a listing")
