@@ -35,6 +35,8 @@ SETTINGS = {
     "facet_time_limit_ms": 1000,
     "suggest_facets": False,
     "sql_time_limit_ms": 5000,
+    # Bodies run to thousands of characters: the table shows their start, the row page all.
+    "truncate_cells_html": 300,
 }
 
 
@@ -60,7 +62,7 @@ def prepare_archive(url: str) -> tuple[Path, bool]:
     The views are made here when an archive from before them lacks them; a read-only one that
     lacks them cannot be served.
     """
-    path = _sqlite_path(url)
+    path = _sqlite_path(url) if url.startswith("sqlite") else None
     if path is None:
         raise ConfigError(
             f"serve reads a SQLite archive file, not {shown(url)} (Datasette reads only SQLite)"
