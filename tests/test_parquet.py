@@ -30,7 +30,9 @@ def exported(db: Path) -> tuple[Path, list[dict[str, Any]]]:
     folder = db.parent
     url = f"sqlite:///{db}"
     assert main(["export", "--db", url, "-o", str(folder / "a.jsonl")]) == 0
-    assert main(["export", "--db", url, "--format", "parquet", "-o", str(folder / "a.parquet")]) == 0
+    assert (
+        main(["export", "--db", url, "--format", "parquet", "-o", str(folder / "a.parquet")]) == 0
+    )
     lines = (folder / "a.jsonl").read_text(encoding="utf-8").splitlines()
     return folder / "a.parquet", [json.loads(line) for line in lines]
 

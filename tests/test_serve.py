@@ -102,7 +102,9 @@ def test_browser_search_dashboard_and_canned_query(
     shots.mkdir(parents=True, exist_ok=True)
     page = browser.new_page()
     errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
     page.on("pageerror", lambda error: errors.append(str(error)))
 
     page.goto(f"{served}/archive/articles_flat")
@@ -154,7 +156,9 @@ def test_facets_over_json_arrays_and_newest_first(served: str, demo_db: Path) ->
 
 
 def test_canned_queries_take_parameters(served: str) -> None:
-    tags = get_json(f"{served}/archive/top_tags.json?since=2022-01-01&until=2022-01-31&_shape=array")
+    tags = get_json(
+        f"{served}/archive/top_tags.json?since=2022-01-01&until=2022-01-31&_shape=array"
+    )
     assert tags and all(set(row) == {"tag", "articles"} for row in tags)
     later = get_json(f"{served}/archive/top_tags.json?since=2030-01-01&until=&_shape=array")
     assert later == []

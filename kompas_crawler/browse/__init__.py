@@ -1,1 +1,1 @@
-"""Browsing the archive in Datasette: the project's metadata, canned queries, dashboard and plugin."""
+"""Browsing the archive in Datasette: metadata, canned queries, dashboard and cell plugin."""

@@ -12,7 +12,7 @@ from kompas_crawler.urls import canonical_url
 FLAT_VIEW = "articles_flat"
 
 
-@hookimpl  # type: ignore[misc]
+@hookimpl  # type: ignore[untyped-decorator]
 def render_cell(row: Any, value: Any, column: str, table: str | None) -> Markup | None:
     """The flat view's title links to the article on Kompas.com.
 

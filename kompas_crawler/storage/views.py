@@ -15,9 +15,7 @@ _SQLITE_NAMES = (
     "(SELECT json_group_array(name) FROM (SELECT n.name FROM {link} x JOIN {entity} n "
     "ON n.id = x.{key} WHERE x.article_id = a.id{extra} ORDER BY x.position))"
 )
-_PG_WIB = (
-    "to_char({column} + interval '7 hours', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+07:00\"')"
-)
+_PG_WIB = "to_char({column} + interval '7 hours', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+07:00\"')"
 _PG_MONTH = "to_char(a.published_at + interval '7 hours', 'YYYY-MM')"
 _PG_NAMES = (
     "(SELECT coalesce(json_agg(n.name ORDER BY x.position), '[]'::json) FROM {link} x "
