@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
+from kompas_crawler.commands._charts import period_chart
 from kompas_crawler.commands._output import (
     add_db_argument,
     add_filter_arguments,
@@ -17,6 +19,7 @@ from kompas_crawler.commands._output import (
     table,
     wib,
 )
+from kompas_crawler.plots import plot_periods
 from kompas_crawler.storage.dropped import dropped_counts
 from kompas_crawler.storage.query import stats
 
@@ -31,6 +34,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--by", choices=["day", "month"], default="month", help="period (month)")
     parser.add_argument("--top", type=positive_int, default=10, help="names per top list (10)")
     parser.add_argument("--runs", type=positive_int, default=5, help="crawl runs to list (5)")
+    parser.add_argument(
+        "--plot", metavar="FILE", help="also draw articles per period to FILE.png or FILE.svg"
+    )
     add_filter_arguments(parser)
     add_json_argument(parser)
     add_db_argument(parser)
@@ -42,36 +48,39 @@ def run(args: argparse.Namespace) -> int:
     with reading(args) as engine:
         report = stats(engine, filters, by=args.by, top=args.top, runs=args.runs)
         report["dropped_articles"] = dropped_counts(engine)
+    if args.plot:
+        title = f"Articles per {args.by} (WIB), {report['totals']['articles']:,} in all"
+        plot_periods(report["per_period"], args.by, args.plot, title)
     if args.json:
         print_json(report)
     else:
-        print(render(report))
+        totals, rest = render(report)
+        print(totals, end="\n\n")
+        label = "Day (WIB)" if report["by"] == "day" else "Month (WIB)"
+        chart = period_chart(report["per_period"], label)
+        if chart:
+            print(chart, end="\n\n")
+        print(rest)
+    if args.plot:
+        print(f"chart written to {args.plot}", file=sys.stderr)
     return 0
 
 
-def render(report: dict[str, Any]) -> str:
+def render(report: dict[str, Any]) -> tuple[str, str]:
+    """The totals table, and every table after the chart of articles per period."""
     totals = report["totals"]
-    parts = [
-        table(
-            ["Archive", ""],
-            [
-                ["articles", f"{totals['articles']:,}"],
-                ["words", f"{totals['words']:,}"],
-                ["writers", f"{totals['writers']:,}"],
-                ["revisions", f"{totals['revisions']:,}"],
-                ["first published", wib(totals["first_published"])],
-                ["last published", wib(totals["last_published"])],
-            ],
-        )
-    ]
-    period = "Day (WIB)" if report["by"] == "day" else "Month (WIB)"
-    if report["per_period"]:
-        peak = max(row["articles"] for row in report["per_period"])
-        rows = [
-            [row["period"], row["articles"], "#" * max(1, round(30 * row["articles"] / peak))]
-            for row in report["per_period"]
-        ]
-        parts.append(table([period, "Articles", ""], rows, right=[1]))
+    head = table(
+        ["Archive", ""],
+        [
+            ["articles", f"{totals['articles']:,}"],
+            ["words", f"{totals['words']:,}"],
+            ["writers", f"{totals['writers']:,}"],
+            ["revisions", f"{totals['revisions']:,}"],
+            ["first published", wib(totals["first_published"])],
+            ["last published", wib(totals["last_published"])],
+        ],
+    )
+    parts = []
     for key, title in (("top_writers", "Writer"), ("top_sources", "Source"), ("top_tags", "Tag")):
         if report[key]:
             rows = [[row["name"], row["articles"]] for row in report[key]]
@@ -104,4 +113,4 @@ def render(report: dict[str, Any]) -> str:
             f"Dropped articles remembered: {dropped['remembered']} "
             f"({dropped['given_up']} given up); `kompas-crawler health` lists them."
         )
-    return "\n\n".join(parts)
+    return head, "\n\n".join(parts)

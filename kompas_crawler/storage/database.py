@@ -12,6 +12,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from kompas_crawler.errors import ConfigError
 from kompas_crawler.storage.models import Base
+from kompas_crawler.storage.views import create_views
 
 logger = logging.getLogger(__name__)
 
@@ -178,6 +179,7 @@ def open_archive(url: str) -> Engine:
                     connection.execute(text(statement))
             elif engine.dialect.name == "postgresql":
                 _pg_fts(connection)
+            create_views(connection)
             connection.execute(_WRITE_VERSION, {"version": str(SCHEMA_VERSION)})
             _check_schema_version(connection, url)
     except ConfigError:

@@ -1,0 +1,1 @@
+"""Browsing the archive in Datasette: metadata, canned queries, dashboard and cell plugin."""
