@@ -30,7 +30,7 @@ from scrapy.http import HtmlResponse, Request
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
-from kompas_crawler.offline_site import OfflineServer, OfflineSite, generated_site
+from kompas_crawler.offline import OfflineServer, OfflineSite, generated_site
 from kompas_crawler.pages.article import parse_article
 from kompas_crawler.pipelines.store import StorePipeline
 from kompas_crawler.storage.database import open_archive
