@@ -171,9 +171,12 @@ def live_days(seed: int = 20220127, first_number: int = 100) -> dict[date, list[
     days: dict[date, list[ListingEntry]] = {}
     specs16 = _day_articles(LIVE_DAYS[0], 5, first_number, seed, markup=ERA_2026)
     specs17 = _day_articles(LIVE_DAYS[1], 24, first_number + 5, seed, markup=ERA_2026)
-    first = specs17[0]
+    pool = [(spec.url, spec.title) for spec in specs16]
+    specs17[:] = [
+        replace(spec, related=tuple(pool[n % 4 : n % 4 + 2])) for n, spec in enumerate(specs17)
+    ]
     specs17[0] = replace(
-        first,
+        specs17[0],
         writers=("Melvina Tionardus", "Yunanto Wiji Utomo"),
         editors=("Egidius Patnistik",),
     )
