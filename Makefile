@@ -19,7 +19,7 @@ crawl: $(STAMP)
 # Serves the bundled offline Kompas-shaped site on a free local port and crawls it into
 # data/demo.db, no internet needed. make demo ARGS="-O data/demo.jsonl" passes ARGS to scrapy.
 demo: $(STAMP)
-	$(BIN)/python -m kompas_crawler.offline_site --port 0 --crawl sqlite:///data/demo.db -- $(ARGS)
+	$(BIN)/python -m kompas_crawler.offline --port 0 --crawl sqlite:///data/demo.db -- $(ARGS)
 	@echo "Archive: data/demo.db. Try: sqlite3 data/demo.db" \
 	  "'SELECT published_at, title FROM articles ORDER BY published_at DESC LIMIT 5'"
 

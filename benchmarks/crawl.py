@@ -30,7 +30,7 @@ from scrapy.http import HtmlResponse, Request
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
-from kompas_crawler.offline_site import OfflineServer, OfflineSite, generated_site
+from kompas_crawler.offline import OfflineServer, OfflineSite, generated_site
 from kompas_crawler.pages.article import parse_article
 from kompas_crawler.pipelines.store import StorePipeline
 from kompas_crawler.storage.database import open_archive
@@ -183,12 +183,15 @@ def memory_table(result: CrawlResult, rows: int = 8) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=2000, help="size of the mirror")
+    parser.add_argument(
+        "--days-2026", type=int, default=0, help="how many of its days are in the 2026 markup"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="kompas-bench-") as tmp:
         workdir = Path(tmp)
         started = time.perf_counter()
-        site = generated_site(args.articles)
+        site = generated_site(args.articles, days_2026=args.days_2026)
         print(
             f"Mirror: {len(site.articles):,d} articles, {len(site.page_urls()):,d} URLs, "
             f"generated in {time.perf_counter() - started:.2f}s"

@@ -25,7 +25,7 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from kompas_crawler.items import Article
-from kompas_crawler.offline_site import OfflineServer, generated_site
+from kompas_crawler.offline import OfflineServer, generated_site
 from kompas_crawler.storage.archive import ArchiveWriter
 from kompas_crawler.storage.database import open_archive
 from kompas_crawler.storage.runs import runs

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from kompas_crawler.offline_site import (
+from kompas_crawler.offline import (
     WIB,
     ArticleSpec,
     ListingEntry,

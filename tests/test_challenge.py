@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from kompas_crawler.challenge import is_challenge, url_kind
-from kompas_crawler.offline_site import OfflineServer, Reply, render_article, render_listing
+from kompas_crawler.offline import OfflineServer, Reply, render_article, render_listing
+from kompas_crawler.offline.listings import LISTING_2024
 from kompas_crawler.urls import index_url
 from tests.crawling import KOMPAS_CRAWLER, hits_for, last_run, old_site, query, run_crawl
 
@@ -186,7 +187,7 @@ def test_a_listing_that_never_ends_stops_at_repeats_and_at_the_page_limit(tmp_pa
         for number in range(2, 11):  # every page repeats page 1 and links to the next
             server.site.script(
                 index_url(None, number),
-                Reply.html(render_listing(first_page, None, number, 99, True)),
+                Reply.html(render_listing(first_page, None, number, 99, LISTING_2024)),
             )
         looping = run_crawl(tmp_path / "a", server.url)
         loop_pages = len([hit for hit in server.hits if "indeks.kompas.com/?" in hit.url])

@@ -45,7 +45,7 @@ def _read_once(engine: Engine) -> tuple[float, int]:
 
 def test_searches_while_a_real_crawl_writes(tmp_path: Path) -> None:
     pytest.importorskip("kompas_crawler.spiders.kompas_global")
-    offline = pytest.importorskip("kompas_crawler.offline_site")
+    offline = pytest.importorskip("kompas_crawler.offline")
     database = tmp_path / "archive.db"
     # The reader opens the archive first: the crawl must not wait for it, nor it for the crawl.
     open_archive(f"sqlite:///{database}").dispose()

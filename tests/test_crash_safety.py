@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from kompas_crawler.offline_site import OfflineServer, OfflineSite, Reply, render_article
+from kompas_crawler.offline import OfflineServer, OfflineSite, Reply, render_article
 from tests.crawling import (
     archive_snapshot,
     hits_for,

@@ -12,7 +12,7 @@ import pytest
 
 from kompas_crawler.commands.crawl import parse_pairs, prune_logs
 from kompas_crawler.errors import ConfigError
-from kompas_crawler.offline_site import OfflineServer, Reply
+from kompas_crawler.offline import OfflineServer, Reply
 from tests.crawling import ROOT, last_run, old_site, query, run_crawl
 
 README = ROOT / "README.md"

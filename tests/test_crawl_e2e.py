@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from kompas_crawler.items import Article
-from kompas_crawler.offline_site import (
+from kompas_crawler.offline import (
     ROBOTS_TXT,
     ArticleSpec,
     OfflineServer,
@@ -84,7 +84,7 @@ def start_crawl(server: OfflineServer, workdir: Path, *args: str) -> subprocess.
 def start_demo(workdir: Path) -> subprocess.Popen[str]:
     """What ``make demo`` runs: its own server on a free port, crawled into a SQLite file."""
     workdir.mkdir(parents=True, exist_ok=True)
-    command = ["-m", "kompas_crawler.offline_site", "--port", "0", "--crawl"]
+    command = ["-m", "kompas_crawler.offline", "--port", "0", "--crawl"]
     return subprocess.Popen(
         [sys.executable, *command, "sqlite:///archive.db", "--", "-s", "LOG_LEVEL=INFO"],
         cwd=workdir,
@@ -292,11 +292,12 @@ def test_second_identical_run_inserts_nothing(runs: dict[str, Run]) -> None:
     assert len(stored(repeat)) == 29
 
 
-def test_demo_command_fills_an_archive(runs: dict[str, Run], site: OfflineSite) -> None:
+def test_demo_command_fills_an_archive(runs: dict[str, Run]) -> None:
     run = runs["demo"]
     assert run.returncode == 0, run.log[-3000:]
-    assert "Serving 32 articles at http://127.0.0.1:" in run.log
-    assert sorted(stored(run)) == [spec.url for spec in site.expected_articles()]
+    assert "Serving 61 articles at http://127.0.0.1:" in run.log  # the demo site with 2026 days
+    expected = demo_site(with_2026=True).expected_articles()
+    assert sorted(stored(run)) == [spec.url for spec in expected]
 
 
 # -- arguments ---------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from kompas_crawler.offline_site import OfflineServer, Reply
+from kompas_crawler.offline import OfflineServer, Reply
 from kompas_crawler.storage.database import open_archive
 from kompas_crawler.storage.dropped import (
     dropped_counts,

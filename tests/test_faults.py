@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from kompas_crawler.offline_site import OfflineServer, Reply, render_article
+from kompas_crawler.offline import OfflineServer, Reply, render_article
 from kompas_crawler.retry_after import retry_after_seconds
 from tests.crawling import hits_for, last_run, old_site, query, run_crawl
 

@@ -16,7 +16,7 @@ import pytest
 from kompas_crawler import health
 from kompas_crawler.extensions import run_outcome
 from kompas_crawler.items import Article
-from kompas_crawler.offline_site import OfflineServer, OfflineSite, Reply
+from kompas_crawler.offline import OfflineServer, OfflineSite, Reply
 from kompas_crawler.pipelines.health import HealthPipeline
 from kompas_crawler.storage.database import open_archive
 from tests.crawling import KOMPAS_CRAWLER, last_run, old_site, query, run_crawl

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kompas_crawler.incremental import DayWalks, NewestWalk, WalkTrust, walk_trust
-from kompas_crawler.offline_site import OfflineServer, Reply
+from kompas_crawler.offline import OfflineServer, Reply
 from kompas_crawler.storage.runs import PastRun
 from tests.crawling import (
     archive_snapshot,

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import Engine, insert
 from sqlalchemy.exc import IntegrityError
 
-from kompas_crawler.offline_site import OfflineServer
+from kompas_crawler.offline import OfflineServer
 from kompas_crawler.storage.database import open_archive
 from kompas_crawler.storage.runs import (
     CrawlLocked,

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse, Request
 
-from kompas_crawler.offline_site import (
+from kompas_crawler.offline import (
     ROBOTS_TXT,
     OfflineServer,
     OfflineSite,
@@ -240,7 +240,7 @@ def test_cli_serves_the_demo_site(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "kompas_crawler.offline_site",
+            "kompas_crawler.offline",
             "--port",
             "0",
             "--port-file",
@@ -261,4 +261,4 @@ def test_cli_serves_the_demo_site(tmp_path: Path) -> None:
         process.send_signal(signal.SIGINT if os.name == "posix" else signal.SIGTERM)
         process.wait(timeout=10)
     assert process.stdout is not None
-    assert "Serving 32 articles" in process.stdout.read()
+    assert "Serving 61 articles" in process.stdout.read()  # with the 2026 days

@@ -29,7 +29,7 @@ from sqlalchemy.engine import make_url
 from kompas_crawler.archive import Archive
 from kompas_crawler.cli import main
 from kompas_crawler.errors import ConfigError
-from kompas_crawler.offline_site import OfflineServer, OfflineSite, demo_site
+from kompas_crawler.offline import OfflineServer, OfflineSite, demo_site
 from kompas_crawler.pipelines.store import StorePipeline
 from kompas_crawler.storage.archive import (
     ArchiveWriter,

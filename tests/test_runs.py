@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from kompas_crawler.extensions import run_outcome
-from kompas_crawler.offline_site import OfflineServer, demo_site
+from kompas_crawler.offline import OfflineServer, demo_site
 from kompas_crawler.storage.runs import jsonable
 from tests.crawling import last_run, run_crawl
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from kompas_crawler.offline_site import OfflineServer, demo_site
+from kompas_crawler.offline import OfflineServer, demo_site
 from tests.crawling import KOMPAS_CRAWLER, run_crawl, wait_until
 from tests.test_query import make_archive, sample_articles
 

@@ -13,7 +13,7 @@ from scrapy.utils.test import get_crawler
 
 from kompas_crawler.errors import ConfigError
 from kompas_crawler.items import Article
-from kompas_crawler.offline_site import OfflineSite, demo_site
+from kompas_crawler.offline import OfflineSite, demo_site
 from kompas_crawler.pages.listing import Listing, parse_listing
 from kompas_crawler.spiders.kompas_global import (
     KompasGlobalSpider,
