@@ -12,7 +12,7 @@ from kompas_crawler.errors import KompasError
 
 # Each module in kompas_crawler.commands defines register(subparsers); the parser it adds sets
 # ``run=function(args) -> int`` as its default.
-COMMANDS = ["extract", "crawl", "search", "show", "stats", "export"]
+COMMANDS = ["extract", "crawl", "search", "show", "stats", "export", "reextract"]
 
 
 def _version() -> str:

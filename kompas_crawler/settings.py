@@ -49,12 +49,19 @@ DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     "kompas_crawler.middlewares.RobotsTxtMiddleware": 100,
     # Between RedirectMiddleware (600) and DownloaderStats (850); see the middleware's docstring.
     "kompas_crawler.middlewares.OfflineMirrorMiddleware": 650,
+    # Between the mirror (650) and HttpCompressionMiddleware (590): real URLs, raw payloads.
+    "kompas_crawler.capture.middleware.CaptureMiddleware": 620,
     # Just outside RetryMiddleware (550): sees a 429/503 first and holds the retry back.
     "kompas_crawler.retry_after.RetryAfterMiddleware": 560,
 }
 # A 429 (or 503) Retry-After pauses all downloads that long, capped; a bare 429 waits DEFAULT.
 KOMPAS_RETRY_AFTER_DEFAULT = 10.0
 KOMPAS_RETRY_AFTER_MAX = 300.0
+# Raw pages: every page parsed is kept as fetched, in WARC files in this folder, a new file
+# after this many bytes (see kompas_crawler.capture).
+KOMPAS_WARC_ENABLED = os.environ.get("KOMPAS_WARC_ENABLED", "1") not in ("0", "false", "False", "")
+KOMPAS_WARC_DIR = os.environ.get("KOMPAS_WARC_DIR", "data/warc")
+KOMPAS_WARC_ROTATE_BYTES = 1 << 30
 # After Scrapy's CoreStats (0): the run record is closed once the finish reason is set.
 EXTENSIONS: dict[str, int] = {"kompas_crawler.extensions.RunRecorder": 1000}
 
