@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from functools import cache
 
-from scrapy import Request, Spider
-from scrapy.crawler import Crawler
+from scrapy import Request
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
+from scrapy.utils.test import get_crawler
 
 from kompas_crawler.capture.reader import Record
 
 
 @cache
 def _decoder() -> HttpCompressionMiddleware:
-    """Scrapy's own Content-Encoding decoding (gzip, deflate, br, zstd), as the crawl did it."""
-    return HttpCompressionMiddleware.from_crawler(Crawler(Spider))
+    """Scrapy's own Content-Encoding decoding (gzip, deflate, br, zstd), as the crawl did it.
+    (get_crawler: a crawler that is set up without crawling, which the middleware needs.)"""
+    return HttpCompressionMiddleware.from_crawler(
+        get_crawler(settings_dict={"DOWNLOAD_MAXSIZE": 0})
+    )
 
 
 def as_response(record: Record, payload: bytes) -> Response:

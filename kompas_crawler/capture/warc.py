@@ -165,7 +165,10 @@ class WarcFiles:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.serial += 1
         self.name = f"kompas-{self.started:%Y%m%dT%H%M%SZ}-{os.getpid()}-{self.serial:05d}{SUFFIX}"
-        out = open(self.folder / (self.name + ".open"), "xb")  # noqa: SIM115 (kept open)
+        # Unbuffered: each record reaches the file whole as it is written (warcio writes a few
+        # compressed chunks a record), and after a failed write nothing is left in a buffer to
+        # fail again on truncate or close.
+        out = open(self.folder / (self.name + ".open"), "xb", buffering=0)  # noqa: SIM115
         fcntl.flock(out.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         self.file = out
         writer = WARCWriter(out, gzip=True, warc_version=WARC_VERSION)
