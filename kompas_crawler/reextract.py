@@ -226,6 +226,9 @@ class Reextractor:
                 batch = []
         self.save(batch)
         if not self.report.dry_run:
+            # Every other capture too (listings, failed pages, page 1 of a multi-page article):
+            # the index lists what the files hold.
+            others += [f.ref for found in pages.values() for f in found]
             for chunk in _chunked(others, 1000):
                 self.writer.save_batch([], datetime.now(UTC), chunk)
         return self.report
