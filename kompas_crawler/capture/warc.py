@@ -95,6 +95,7 @@ class WarcFiles:
                 exchange.url,
                 RESPONSE,
                 payload=io.BytesIO(exchange.payload),
+                length=len(exchange.payload),  # known: warcio need not spool it to a temp file
                 http_headers=http_headers,
                 warc_headers_dict={"WARC-Date": date, "WARC-Payload-Digest": digest},
             )
@@ -110,7 +111,6 @@ class WarcFiles:
         request = writer.create_warc_record(
             exchange.url,
             "request",
-            payload=io.BytesIO(b""),
             http_headers=StatusAndHeaders(
                 f"{exchange.method} {_request_target(exchange.url)} {exchange.protocol}",
                 exchange.request_headers,
