@@ -30,7 +30,9 @@ from kompas_crawler.storage.query import find_article
 
 # Fields compared between versions to say what a revision changed.
 _COMPARED = [
-    f.name for f in dataclasses.fields(Article) if f.name not in ("fetched_at", "article_id")
+    f.name
+    for f in dataclasses.fields(Article)
+    if f.name not in ("fetched_at", "article_id", "capture")
 ]
 
 
@@ -113,6 +115,7 @@ def changed_fields(old: Article, new: Article) -> list[str]:
 
 def _article_json(article: Article, *, body: bool) -> dict[str, Any]:
     data = dataclasses.asdict(article)
+    data.pop("capture")  # not loaded: `show --raw` prints it
     if not body:
         data.pop("body")
     return data
