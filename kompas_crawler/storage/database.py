@@ -219,4 +219,7 @@ def open_existing_archive(url: str) -> Engine:
     except ConfigError:
         engine.dispose()
         raise
+    except SQLAlchemyError as error:
+        engine.dispose()
+        raise ConfigError(f"cannot read the database at {shown(url)} ({_reason(error)})") from error
     return engine

@@ -80,13 +80,14 @@ def backup_path(database: Path, version: int) -> Path:
 def upgrade_if_older(engine: Engine, label: str, database: Path | None) -> None:
     """Upgrade an archive made by an older kompas-crawler (``database``: its SQLite file, for
     the backup); a new, current or newer one is left alone. ConfigError when it cannot be."""
-    try:
-        with engine.connect() as connection:
-            if "articles" not in inspect(connection).get_table_names():
-                return
-            version = stored_version(connection)
-        if version >= SCHEMA_VERSION:
+    # A database that cannot be reached fails here, for the caller to say so in its own words.
+    with engine.connect() as connection:
+        if "articles" not in inspect(connection).get_table_names():
             return
+        version = stored_version(connection)
+    if version >= SCHEMA_VERSION:
+        return
+    try:
         if engine.dialect.name == "sqlite":
             _upgrade_sqlite(engine, label, database, version)
         else:
