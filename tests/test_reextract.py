@@ -170,3 +170,17 @@ def test_a_missing_folder_is_one_line_and_exit_2(tmp_path: Path) -> None:
         "kompas-crawler reextract: error: no WARC folder at "
         f"{str(tmp_path / 'nowhere')!r} (give --warc DIR)"
     ]
+
+
+def test_since_and_until_take_the_articles_published_in_those_wib_days(
+    crawl: Crawl, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = crawl.copy(tmp_path / "kompas.db")
+    expected = query(database, "SELECT count(*) FROM articles WHERE url LIKE '%/read/2024/06/%'")[
+        0
+    ][0]
+    assert 0 < expected < 29
+    options = ["--db", f"sqlite:///{database}", "--warc", str(crawl.warc), "--json"]
+    assert main(["reextract", *options, "--since", "2024-06", "--until", "2024-06"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["unchanged"] == expected and report["new"] == 0
