@@ -12,7 +12,17 @@ from kompas_crawler.errors import KompasError
 
 # Each module in kompas_crawler.commands defines register(subparsers); the parser it adds sets
 # ``run=function(args) -> int`` as its default.
-COMMANDS = ["extract", "crawl", "search", "show", "stats", "export", "health", "serve"]
+COMMANDS = [
+    "extract",
+    "crawl",
+    "search",
+    "show",
+    "stats",
+    "export",
+    "health",
+    "serve",
+    "reextract",
+]
 
 
 def _version() -> str:

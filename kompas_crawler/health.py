@@ -44,7 +44,8 @@ DEGRADED_REASON = "kompas/health/degraded"  # set at close from the history: why
 SUMMARY = "kompas/run/summary"  # the run's one-line outcome, kept in the run record
 
 FIELDS = ("title", "published_at", "writers", "editors", "body", "tags", "image_url")
-FIXED_FLOORS = {"body": 1.0, "published_at": 1.0, "writers": 0.9}
+# Title, time and body are what an article cannot be archived without (items.REQUIRED_FIELDS).
+FIXED_FLOORS = {"title": 1.0, "body": 1.0, "published_at": 1.0, "writers": 0.9}
 MARGIN = 0.1  # a field may fall this far below its recent median before the run is degraded
 HISTORY_RUNS = 10  # clean runs the baseline is the median of
 HISTORY_MIN_ARTICLES = 10  # runs with fewer articles say too little to set a baseline

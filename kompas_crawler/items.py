@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kompas_crawler.capture.records import CaptureRef
 
 # What an article cannot be archived without: the validate pipeline drops, the writer refuses.
 REQUIRED_FIELDS = ("url", "title", "published_at", "body")
@@ -40,3 +44,5 @@ class Article:
     # "unknown" when none did) and which fields came from a fallback source, not that markup.
     layout: str | None = None
     fallbacks: list[str] = field(default_factory=list)
+    # The raw page (WARC record) this article was read from, when capture is on.
+    capture: CaptureRef | None = None

@@ -57,7 +57,7 @@ def test_the_pipeline_counts_fields_and_fallbacks() -> None:
 
 def test_fixed_floors_without_history() -> None:
     floors = health.floors([])
-    assert floors.rates == {"body": 1.0, "published_at": 1.0, "writers": 0.9}
+    assert floors.rates == {"title": 1.0, "body": 1.0, "published_at": 1.0, "writers": 0.9}
     assert floors.source == "fixed floors"
     # 8 of 20 without a writer: 60%, under 90%.
     reasons = health.degraded_reasons(run_stats(20, writers=12), floors)

@@ -151,7 +151,12 @@ def test_a_run_with_nothing_new_makes_three_requests_and_writes_only_its_run_rec
         "https://indeks.kompas.com/?site=global",
         "https://indeks.kompas.com/?site=global&page=2",
     ]
-    assert table_counts(database) == {**before, "crawl_runs": before["crawl_runs"] + 1}
+    # The two index pages, fetched again unchanged, are kept as two revisit captures.
+    assert table_counts(database) == {
+        **before,
+        "crawl_runs": before["crawl_runs"] + 1,
+        "captures": before["captures"] + 2,
+    }
     assert archive_snapshot(database) == snapshot
     assert query(database, "SELECT url, last_seen_at FROM articles ORDER BY url") == seen
     run = last_run(database)

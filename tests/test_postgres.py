@@ -524,7 +524,9 @@ def snapshot(url: str) -> dict[str, Any]:
         for table in (ArticleRow, ArticlePerson, ArticleSource, ArticleTag, RelatedLink)
     )
     columns = [
-        c for c in a.c if c.name not in {"id", "fetched_at", "first_seen_at", "last_seen_at"}
+        c
+        for c in a.c
+        if c.name not in {"id", "fetched_at", "first_seen_at", "last_seen_at", "capture_id"}
     ]
     queries = {
         "articles": select(*columns),

@@ -88,7 +88,9 @@ def _page_url(url: str | None, body: bytes, path: Path) -> str:
 
 def _article_output(response: HtmlResponse, fetched_at: datetime) -> dict[str, Any]:
     article = parse_article(response, fetched_at)
-    return {"kind": "article", **dataclasses.asdict(article)}
+    fields = dataclasses.asdict(article)
+    fields.pop("capture")  # a saved page is no crawl capture
+    return {"kind": "article", **fields}
 
 
 def _json_value(value: Any) -> Any:

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 import textwrap
+from pathlib import Path
 from typing import Any
 
+from warcio.exceptions import ArchiveLoadFailed
+
+from kompas_crawler import settings
+from kompas_crawler.capture.reader import read_indexed
+from kompas_crawler.capture.replay import as_response
 from kompas_crawler.commands._output import (
     add_db_argument,
     add_json_argument,
@@ -18,11 +25,14 @@ from kompas_crawler.commands._output import (
 from kompas_crawler.errors import KompasError
 from kompas_crawler.items import Article
 from kompas_crawler.storage.archive import load_article, load_revisions
+from kompas_crawler.storage.captures import article_capture
 from kompas_crawler.storage.query import find_article
 
 # Fields compared between versions to say what a revision changed.
 _COMPARED = [
-    f.name for f in dataclasses.fields(Article) if f.name not in ("fetched_at", "article_id")
+    f.name
+    for f in dataclasses.fields(Article)
+    if f.name not in ("fetched_at", "article_id", "capture")
 ]
 
 
@@ -38,12 +48,23 @@ def register(subparsers: Any) -> None:
         help="article URL (any form: amp, ?page=all...), article id (20220127-210600070) or row id",
     )
     parser.add_argument("--no-body", action="store_true", help="leave the article text out")
+    parser.add_argument(
+        "--raw", action="store_true", help="print the page's HTML as fetched (its WARC capture)"
+    )
+    parser.add_argument(
+        "--warc",
+        metavar="DIR",
+        default=settings.KOMPAS_WARC_DIR,
+        help="folder of WARC files, for --raw (default: $KOMPAS_WARC_DIR, else data/warc)",
+    )
     add_json_argument(parser)
     add_db_argument(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.raw:
+        return print_raw(args)
     with reading(args) as engine:
         meta = find_article(engine, args.key)
         if meta is None:
@@ -65,6 +86,28 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def print_raw(args: argparse.Namespace) -> int:
+    """The HTML of the capture the article was read from, bytes as the server sent them."""
+    with reading(args) as engine:
+        found = article_capture(engine, args.key)
+        if found is None:
+            if find_article(engine, args.key) is None:
+                raise KompasError(f"no article {args.key!r} in the archive")
+            raise KompasError(f"article {args.key!r} has no capture (stored with capture off)")
+    if found.payload is None:
+        raise KompasError(
+            f"the capture of {args.key!r} is a revisit whose original the archive does not index"
+        )
+    try:
+        record = read_indexed(Path(args.warc), found.payload)
+    except (OSError, ArchiveLoadFailed) as error:
+        raise KompasError(f"cannot read the capture of {args.key!r}: {error}") from error
+    response = as_response(record, record.payload)
+    sys.stdout.buffer.write(response.body)
+    sys.stdout.flush()
+    return 0
+
+
 def changed_fields(old: Article, new: Article) -> list[str]:
     """The fields a newer version changed (compared as stored: lists and text)."""
     return [name for name in _COMPARED if getattr(old, name) != getattr(new, name)]
@@ -72,6 +115,7 @@ def changed_fields(old: Article, new: Article) -> list[str]:
 
 def _article_json(article: Article, *, body: bool) -> dict[str, Any]:
     data = dataclasses.asdict(article)
+    data.pop("capture")  # not loaded: `show --raw` prints it
     if not body:
         data.pop("body")
     return data

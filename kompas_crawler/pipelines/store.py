@@ -17,6 +17,7 @@ from itemadapter import ItemAdapter
 from scrapy.utils.asyncio import create_looping_call
 from sqlalchemy.exc import SQLAlchemyError
 
+from kompas_crawler.capture.records import CaptureRef
 from kompas_crawler.errors import ConfigError
 from kompas_crawler.items import Article
 from kompas_crawler.storage.archive import ArchiveWriter, SaveCounts
@@ -31,6 +32,13 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _engines: WeakKeyDictionary[Crawler, Engine] = WeakKeyDictionary()
+_pending_captures: WeakKeyDictionary[Crawler, list[CaptureRef]] = WeakKeyDictionary()
+
+
+def pending_captures(crawler: Crawler) -> list[CaptureRef]:
+    """Captures CaptureMiddleware wrote that the archive does not index yet: the pipeline
+    indexes (and removes) them with its next batch."""
+    return _pending_captures.setdefault(crawler, [])
 
 
 def archive_engine(crawler: Crawler) -> Engine:
@@ -65,9 +73,16 @@ class StorePipeline:
     """
 
     def __init__(
-        self, engine: Engine, stats: StatsCollector, batch_size: int, flush_seconds: float
+        self,
+        engine: Engine,
+        stats: StatsCollector,
+        batch_size: int,
+        flush_seconds: float,
+        captures: list[CaptureRef] | None = None,
     ) -> None:
         self.engine = engine
+        # Written by CaptureMiddleware, indexed with the next batch (emptied then).
+        self.captures = captures if captures is not None else []
         self.writer = ArchiveWriter(engine)
         self.stats = stats
         self.batch_size = max(1, batch_size)
@@ -85,6 +100,7 @@ class StorePipeline:
             crawler.stats,
             batch_size=crawler.settings.getint("KOMPAS_STORE_BATCH_SIZE", 100),
             flush_seconds=crawler.settings.getfloat("KOMPAS_STORE_FLUSH_SECONDS", 5.0),
+            captures=pending_captures(crawler),
         )
 
     def open_spider(self) -> None:
@@ -107,20 +123,22 @@ class StorePipeline:
 
     def flush(self) -> None:
         """Commit every pending article now."""
-        if not self.pending:
+        if not self.pending and not self.captures:
             return
         batch, self.pending = self.pending, []
+        captures = list(self.captures)
+        del self.captures[:]  # the middleware's list: emptied in place
         seen_at = datetime.now(UTC)
         started = time.perf_counter()
         try:
-            counts = self.writer.save_batch(batch, seen_at)
+            counts = self.writer.save_batch(batch, seen_at, captures)
         except (SQLAlchemyError, ValueError) as error:
             logger.error(
                 "Could not store a batch of %d articles (%s); retrying one by one",
                 len(batch),
                 error,
             )
-            counts = self._save_one_by_one(batch, seen_at)
+            counts = self._save_one_by_one(batch, seen_at, captures)
         self.stats.inc_value("kompas/store/new", counts.new)
         self.stats.inc_value("kompas/store/updated", counts.updated)
         self.stats.inc_value("kompas/store/unchanged", counts.unchanged)
@@ -128,8 +146,14 @@ class StorePipeline:
             "Stored %d articles in %.3fs: %s", len(batch), time.perf_counter() - started, counts
         )
 
-    def _save_one_by_one(self, batch: list[Article], seen_at: datetime) -> SaveCounts:
+    def _save_one_by_one(
+        self, batch: list[Article], seen_at: datetime, captures: list[CaptureRef]
+    ) -> SaveCounts:
         total = SaveCounts()
+        try:
+            self.writer.save_batch([], seen_at, captures)
+        except SQLAlchemyError as error:
+            logger.error("Could not index %d captures: %s", len(captures), error)
         for article in batch:
             try:
                 total += self.writer.save_batch([article], seen_at)

@@ -31,6 +31,8 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from kompas_crawler.capture.middleware import META_KEY as CAPTURE_META_KEY
+from kompas_crawler.capture.records import CaptureRef
 from kompas_crawler.challenge import ChallengeBlocked
 from kompas_crawler.errors import ConfigError
 from kompas_crawler.health import (
@@ -466,7 +468,10 @@ class KompasGlobalSpider(scrapy.Spider):
             self.crawler.stats.inc_value("kompas/article/multi_page")
             yield self.article_request(canonical, whole=True)
             return
-        article = parse_article(response, datetime.now(UTC))  # type: ignore[arg-type]
+        capture: CaptureRef | None = response.meta.get(CAPTURE_META_KEY)
+        fetched_at = capture.fetched_at if capture is not None else datetime.now(UTC)
+        article = parse_article(response, fetched_at)  # type: ignore[arg-type]
+        article.capture = capture
         yield self.with_canonical_url(article, canonical)
 
     @staticmethod

@@ -21,12 +21,14 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from kompas_crawler.capture.records import CaptureRef
 from kompas_crawler.items import REQUIRED_FIELDS, Article
 from kompas_crawler.storage.models import (
     ArticlePerson,
     ArticleRow,
     ArticleSource,
     ArticleTag,
+    Capture,
     Person,
     RelatedLink,
     Revision,
@@ -47,6 +49,7 @@ article_sources: Table = ArticleSource.__table__  # type: ignore[assignment]
 article_tags: Table = ArticleTag.__table__  # type: ignore[assignment]
 related_links: Table = RelatedLink.__table__  # type: ignore[assignment]
 revisions: Table = Revision.__table__  # type: ignore[assignment]
+captures: Table = Capture.__table__  # type: ignore[assignment]
 
 # Keeps every IN (...) list and multi-row VALUES well under SQLite's and PostgreSQL's bind limits.
 CHUNK = 500
@@ -204,8 +207,43 @@ def _prepare(article: Article, seen_at: datetime) -> _Prepared:
         "word_count": article.word_count if article.word_count is not None else len(body.split()),
         "content_hash": digest,
         "fetched_at": to_naive_utc(article.fetched_at) or seen_at,
+        "layout": article.layout,
+        "fallbacks": list(article.fallbacks),
+        "capture_id": None,  # set once the capture is indexed
     }
     return _Prepared(article, key, digest, row, lists)
+
+
+def _capture_key(ref: CaptureRef) -> tuple[str, int]:
+    return ref.warc_file, ref.offset
+
+
+def _index_captures(
+    connection: Connection, refs: Iterable[CaptureRef]
+) -> dict[tuple[str, int], int]:
+    """Index these captures (those indexed already are kept); (warc_file, offset) -> row id."""
+    unique = {_capture_key(ref): ref for ref in refs}
+    if not unique:
+        return {}
+    rows = [
+        {**ref.as_dict(), "fetched_at": to_naive_utc(ref.fetched_at)} for ref in unique.values()
+    ]
+    connection.execute(_insert(connection, captures).on_conflict_do_nothing(), rows)
+    ids: dict[tuple[str, int], int] = {}
+    for name, offsets in _group(unique).items():
+        for chunk in _chunks(offsets):
+            query = select(captures.c.offset, captures.c.id).where(
+                captures.c.warc_file == name, captures.c.offset.in_(chunk)
+            )
+            ids.update(((name, offset), row_id) for offset, row_id in connection.execute(query))
+    return ids
+
+
+def _group(keys: Iterable[tuple[str, int]]) -> dict[str, list[int]]:
+    grouped: dict[str, list[int]] = defaultdict(list)
+    for name, offset in keys:
+        grouped[name].append(offset)
+    return grouped
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -221,8 +259,18 @@ class ArchiveWriter:
         # committed id stays right, and most batches need no name lookup at all.
         self._name_cache: dict[Table, dict[str, int]] = defaultdict(dict)
 
-    def save_batch(self, batch: Iterable[Article], seen_at: datetime) -> SaveCounts:
-        """Store a batch in one transaction; idempotent, and safe next to another writer."""
+    def save_batch(
+        self,
+        batch: Iterable[Article],
+        seen_at: datetime,
+        captures: Iterable[CaptureRef] = (),
+        reason: str = "crawled",
+    ) -> SaveCounts:
+        """Store a batch in one transaction; idempotent, and safe next to another writer.
+
+        The articles' captures, and ``captures`` (pages that gave no article: listings, dropped
+        pages), are indexed in the same transaction; a changed article's revision is kept with
+        ``reason`` ("crawled", or "re-extracted" when today's parsers read a capture anew)."""
         seen = to_naive_utc(seen_at) or seen_at
         prepared: dict[str, _Prepared] = {}
         given = 0
@@ -231,7 +279,8 @@ class ArchiveWriter:
             item = _prepare(article, seen)
             prepared.pop(item.key, None)  # the last copy of an article in a batch wins
             prepared[item.key] = item
-        if not prepared:
+        extra = list(captures)
+        if not prepared and not extra:
             return SaveCounts()
         with self.engine.connect() as connection:
             if connection.dialect.name == "sqlite":
@@ -240,7 +289,9 @@ class ArchiveWriter:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
             fresh_names: dict[Table, dict[str, int]] = defaultdict(dict)
             try:
-                counts = self._save(connection, list(prepared.values()), seen, fresh_names)
+                counts = self._save(
+                    connection, list(prepared.values()), seen, fresh_names, extra, reason
+                )
             except BaseException:
                 connection.rollback()
                 raise
@@ -256,7 +307,16 @@ class ArchiveWriter:
         batch: list[_Prepared],
         seen: datetime,
         fresh_names: dict[Table, dict[str, int]],
+        extra_captures: list[CaptureRef],
+        reason: str,
     ) -> SaveCounts:
+        refs = [item.article.capture for item in batch if item.article.capture is not None]
+        capture_ids = _index_captures(connection, [*refs, *extra_captures])
+        for item in batch:
+            if item.article.capture is not None:
+                item.row["capture_id"] = capture_ids[_capture_key(item.article.capture)]
+        if not batch:
+            return SaveCounts()
         stored = _stored_versions(connection, batch)
         inserted = _insert_new(connection, [item for item in batch if item.key not in stored], seen)
         raced = [item for item in batch if item.key not in stored and item.key not in inserted]
@@ -267,17 +327,16 @@ class ArchiveWriter:
             for item in batch
             if item.key in stored and stored[item.key][1] != item.hash
         }
-        unchanged = [row_id for key, (row_id, _) in stored.items() if key not in changed]
+        unchanged = {key: row_id for key, (row_id, _) in stored.items() if key not in changed}
         if changed:
-            _keep_revisions(connection, list(changed.values()), seen)
+            _keep_revisions(connection, list(changed.values()), seen, reason)
             _update_changed(
                 connection, [item for item in batch if item.key in changed], changed, seen
             )
             _delete_children(connection, list(changed.values()))
-        for ids in _chunks(unchanged):
-            connection.execute(
-                update(articles).where(articles.c.id.in_(ids)).values(last_seen_at=seen)
-            )
+        _touch_unchanged(
+            connection, [item for item in batch if item.key in unchanged], unchanged, seen
+        )
         written = {**inserted, **changed}
         names = _NameIds(connection, self._name_cache, fresh_names)
         _insert_children(
@@ -324,7 +383,36 @@ def _insert_new(connection: Connection, new: list[_Prepared], seen: datetime) ->
     return inserted
 
 
-def _keep_revisions(connection: Connection, ids: list[int], seen: datetime) -> None:
+def _touch_unchanged(
+    connection: Connection, items: list[_Prepared], row_ids: dict[str, int], seen: datetime
+) -> None:
+    """Unchanged articles: seen now, read from their newest capture (if any), and how the
+    parsers read them (layout, fallbacks: not content, so not in the content hash)."""
+    if not items:
+        return
+    statement = (
+        update(articles)
+        .where(articles.c.id == bindparam("row_id"))
+        .values(
+            last_seen_at=seen,
+            layout=bindparam("new_layout"),
+            fallbacks=bindparam("new_fallbacks"),
+            capture_id=func.coalesce(bindparam("new_capture_id"), articles.c.capture_id),
+        )
+    )
+    rows = [
+        {
+            "row_id": row_ids[item.key],
+            "new_layout": item.row["layout"],
+            "new_fallbacks": item.row["fallbacks"],
+            "new_capture_id": item.row["capture_id"],
+        }
+        for item in items
+    ]
+    connection.execute(statement, rows)
+
+
+def _keep_revisions(connection: Connection, ids: list[int], seen: datetime, reason: str) -> None:
     """Copy the current version of these articles into article_revisions before replacing it."""
     old_versions = _load_articles(connection, ids)
     rows = []
@@ -340,6 +428,7 @@ def _keep_revisions(connection: Connection, ids: list[int], seen: datetime) -> N
                 "fields": {name: getattr(article, name) for name in _REVISION_JSON_FIELDS},
                 "fetched_at": to_naive_utc(article.fetched_at),
                 "replaced_at": seen,
+                "reason": reason,
             }
         )
     if rows:
@@ -480,6 +569,8 @@ def _load_articles(connection: Connection, ids: Sequence[int]) -> dict[int, tupl
                 image_credit=row["image_credit"],
                 word_count=row["word_count"],
                 fetched_at=to_aware_utc(row["fetched_at"]),
+                layout=row["layout"],
+                fallbacks=list(row["fallbacks"] or []),
             )
             loaded[row["id"]] = (article, row["content_hash"])
         bylines = (

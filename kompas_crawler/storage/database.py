@@ -11,6 +11,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from kompas_crawler.errors import ConfigError
+from kompas_crawler.storage.migrate import (
+    SCHEMA_LOCK,
+    SCHEMA_VERSION,
+    stamp_newest,
+    stored_version,
+    upgrade_if_older,
+)
 from kompas_crawler.storage.models import Base
 from kompas_crawler.storage.views import create_views
 
@@ -21,9 +28,6 @@ BUSY_TIMEOUT_MS = 30_000
 # A PostgreSQL server that does not answer is an error after this long, not a hung cron job
 # (a connect_timeout in the URL wins).
 CONNECT_TIMEOUT_S = 10
-# Held while PostgreSQL creates the schema: crawls opening a new archive at once would otherwise
-# race on CREATE TABLE (duplicate key in pg_type). Any constant: it only has to be the same.
-_SCHEMA_LOCK = 0x6B6F6D706173  # "kompas"
 
 # External-content FTS5 index over articles, kept in sync by triggers. Datasette finds it by the
 # double-quoted content="articles". (No prefix="..." index: it only serves prefixes of exactly the
@@ -125,20 +129,18 @@ def _engine(url: str) -> Engine:
     return engine
 
 
-# The layout of the archive's tables. Raise it with every change of schema (and migrate older
-# archives then); an archive written by a newer kompas-crawler is refused, not misread.
-SCHEMA_VERSION = 1
+# The layout of the archive's tables is SCHEMA_VERSION (storage.migrate): older archives are
+# upgraded when opened, one written by a newer kompas-crawler is refused, not misread.
+__all__ = ["SCHEMA_VERSION", "open_archive", "open_existing_archive"]
 _WRITE_VERSION = text(
     "INSERT INTO archive_meta (key, value) VALUES ('schema_version', :version) "
     "ON CONFLICT (key) DO NOTHING"
 )
-_READ_VERSION = text("SELECT value FROM archive_meta WHERE key = 'schema_version'")
 
 
 def _check_schema_version(connection: Connection, url: str) -> None:
     """Refuse an archive whose tables a newer kompas-crawler laid out."""
-    found = connection.execute(_READ_VERSION).scalar()
-    version = int(found) if found is not None and str(found).isdigit() else SCHEMA_VERSION
+    version = stored_version(connection)
     if version > SCHEMA_VERSION:
         raise ConfigError(
             f"{shown(url)} was written by a newer kompas-crawler (archive schema {version}, "
@@ -170,9 +172,11 @@ def open_archive(url: str) -> Engine:
                 ) from error
     engine = _engine(url)
     try:
+        upgrade_if_older(engine, shown(url), _sqlite_path(url))
         with engine.begin() as connection:
             if engine.dialect.name == "postgresql":
-                connection.execute(select(func.pg_advisory_xact_lock(_SCHEMA_LOCK)))
+                connection.execute(select(func.pg_advisory_xact_lock(SCHEMA_LOCK)))
+            new = "articles" not in inspect(connection).get_table_names()
             Base.metadata.create_all(connection)
             if is_sqlite(engine):
                 for statement in _FTS_DDL:
@@ -181,6 +185,8 @@ def open_archive(url: str) -> Engine:
                 _pg_fts(connection)
             create_views(connection)
             connection.execute(_WRITE_VERSION, {"version": str(SCHEMA_VERSION)})
+            if new:
+                stamp_newest(connection)
             _check_schema_version(connection, url)
     except ConfigError:
         engine.dispose()
@@ -208,11 +214,14 @@ def open_existing_archive(url: str) -> Engine:
     if "articles" not in tables:
         engine.dispose()
         raise ConfigError(f"{shown(url)} is not a kompas-crawler archive (no articles table)")
-    if "archive_meta" in tables:
-        try:
-            with engine.connect() as connection:
-                _check_schema_version(connection, url)
-        except ConfigError:
-            engine.dispose()
-            raise
+    try:
+        upgrade_if_older(engine, shown(url), _sqlite_path(url))
+        with engine.connect() as connection:
+            _check_schema_version(connection, url)
+    except ConfigError:
+        engine.dispose()
+        raise
+    except SQLAlchemyError as error:
+        engine.dispose()
+        raise ConfigError(f"cannot read the database at {shown(url)} ({_reason(error)})") from error
     return engine

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Date,
     DateTime,
     ForeignKey,
@@ -57,6 +58,36 @@ class ArticleRow(Base):
     fetched_at: Mapped[datetime] = mapped_column(DateTime)
     first_seen_at: Mapped[datetime] = mapped_column(DateTime)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    # How the page was read: the markup it matched, and the fields taken from a fallback.
+    layout: Mapped[str | None] = mapped_column(Text)
+    fallbacks: Mapped[list[str] | None] = mapped_column(JSON)
+    # The raw page (WARC record) this version was read from; NULL when capture was off.
+    capture_id: Mapped[int | None] = mapped_column(
+        ForeignKey("captures.id", name="fk_articles_capture_id", ondelete="SET NULL"), index=True
+    )
+
+
+class Capture(Base):
+    """A page as fetched, kept in a WARC file: where its record is, and what it held.
+
+    ``record_type`` is ``response`` (the page itself) or ``revisit`` (fetched again with the same
+    payload digest: the payload is in the ``response`` capture of that digest).
+    """
+
+    __tablename__ = "captures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)  # the real https://...kompas.com URL fetched
+    article_id: Mapped[str | None] = mapped_column(String(32), index=True)  # None: a listing
+    fetched_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[int] = mapped_column(Integer)
+    payload_digest: Mapped[str] = mapped_column(String(64), index=True)
+    record_type: Mapped[str] = mapped_column(String(16))
+    warc_file: Mapped[str] = mapped_column(Text)  # file name, in the WARC directory
+    offset: Mapped[int] = mapped_column(BigInteger)
+    length: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (UniqueConstraint("warc_file", "offset", name="uq_captures_record"),)
 
 
 class Person(Base):
@@ -145,6 +176,9 @@ class Revision(Base):
     fields: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     fetched_at: Mapped[datetime] = mapped_column(DateTime)  # when this version was fetched
     replaced_at: Mapped[datetime] = mapped_column(DateTime)  # when a newer version replaced it
+    # Why it was replaced: "crawled" (a crawl read something else) or "re-extracted" (today's
+    # parsers read the same capture differently).
+    reason: Mapped[str] = mapped_column(String(16), default="crawled", server_default="crawled")
 
     __table_args__ = (UniqueConstraint("article_id", "content_hash", "fetched_at"),)
 
