@@ -3,6 +3,8 @@ in the 2026 markup, after a redesign (drifted), and behind a WAF challenge."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ import pytest
 from kompas_crawler.offline import ArticleSpec, OfflineServer, OfflineSite, demo_site, live_days
 from kompas_crawler.storage.archive import load_article
 from kompas_crawler.storage.database import open_existing_archive
-from tests.crawling import last_run, query, run_crawl
+from tests.crawling import KOMPAS_CRAWLER, last_run, query, run_crawl
 
 EXIT_BLOCKED, EXIT_DEGRADED = 1, 4
 
@@ -105,6 +107,17 @@ def test_a_redesigned_site_is_stored_by_fallbacks_and_the_run_says_degraded(tmp_
     assert "degraded" in result.stderr and "fallback" in result.stderr
     assert last_run(tmp_path / "kompas.db")["status"] == "degraded"
     assert query(tmp_path / "kompas.db", "SELECT DISTINCT layout FROM articles") == [("unknown",)]
+    # stats tells how many were read which way, field by field.
+    report = subprocess.run(
+        [KOMPAS_CRAWLER, "stats", "--json", "--db", f"sqlite:///{tmp_path / 'kompas.db'}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    extraction = json.loads(report.stdout)["extraction"]
+    count = len(site.expected_articles())
+    assert extraction["by_layout"] == {"unknown": count}
+    assert extraction["fallbacks"]["title"] == extraction["fallbacks"]["body"] == count
 
 
 def test_a_site_challenging_every_article_ends_blocked(tmp_path):

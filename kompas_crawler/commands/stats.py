@@ -89,6 +89,11 @@ def render(report: dict[str, Any]) -> tuple[str, str]:
         [name.replace("_", " "), percent(share)] for name, share in report["fill_rates"].items()
     ]
     parts.append(table(["Articles with", "Share"], rates, right=[1]))
+    extraction = report["extraction"]
+    layouts = [[name, f"{count:,}"] for name, count in extraction["by_layout"].items()]
+    fallbacks = [[f"{name} by fallback", f"{n:,}"] for name, n in extraction["fallbacks"].items()]
+    if layouts:
+        parts.append(table(["Read as layout", "Articles"], layouts + fallbacks, right=[1]))
     runs = [
         [
             run["id"],

@@ -910,6 +910,7 @@ def stats(
                 ArticlePerson.role == "writer", ArticlePerson.article_id.in_(selected)
             )
         ).scalar_one()
+        extraction = _extraction_counts(connection, where)
         crawl_runs = [
             {
                 "id": run.id,
@@ -945,5 +946,22 @@ def stats(
         "top_sources": top_sources,
         "top_tags": top_tags,
         "fill_rates": fill_rates,
+        "extraction": extraction,
         "crawl_runs": crawl_runs,
     }
+
+
+def _extraction_counts(connection: Connection, where: list[Any]) -> dict[str, Any]:
+    """How the articles were read: how many per layout, and per field read by a fallback."""
+    layout = func.coalesce(_A.c.layout, "not recorded")
+    counted = select(layout, func.count()).where(*where).group_by(layout).order_by(layout)
+    by_layout: dict[str, int] = {name: count for name, count in connection.execute(counted)}
+    fallbacks: dict[str, int] = {}
+    # Few articles carry fallbacks: their JSON lists are counted here, not in dialect SQL.
+    rows = connection.execute(
+        select(_A.c.fallbacks).where(*where, _A.c.fallbacks.is_not(None))
+    ).scalars()
+    for fields in rows:
+        for name in fields or []:
+            fallbacks[name] = fallbacks.get(name, 0) + 1
+    return {"by_layout": by_layout, "fallbacks": dict(sorted(fallbacks.items()))}

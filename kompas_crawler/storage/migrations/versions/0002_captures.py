@@ -1,5 +1,6 @@
-"""Schema 2: raw pages. A ``captures`` table (the index of WARC records); on ``articles`` the
-capture each was read from, its ``layout`` and ``fallbacks``; a ``reason`` on revisions.
+"""Schema 2: raw pages and extraction health. A ``captures`` table (the index of WARC records);
+on ``articles`` the capture each was read from, its ``layout`` and ``fallbacks``; a ``reason`` on
+revisions; ``dropped_articles`` (listed but not stored, retried with backoff).
 
 Revision ID: 0002
 Revises: 0001
@@ -46,9 +47,21 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("reason", sa.String(16), nullable=False, server_default="crawled")
         )
+    op.create_table(
+        "dropped_articles",
+        sa.Column("url", sa.Text(), primary_key=True),
+        sa.Column("article_id", sa.String(32)),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("first_try", sa.DateTime(), nullable=False),
+        sa.Column("last_try", sa.DateTime(), nullable=False),
+        sa.Column("tries", sa.Integer(), nullable=False),
+        sa.Column("next_try", sa.DateTime()),
+    )
+    op.create_index("ix_dropped_articles_next_try", "dropped_articles", ["next_try"])
 
 
 def downgrade() -> None:
+    op.drop_table("dropped_articles")
     with op.batch_alter_table("article_revisions") as batch:
         batch.drop_column("reason")
     with triggers_kept("articles"), op.batch_alter_table("articles") as batch:
