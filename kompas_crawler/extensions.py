@@ -17,6 +17,8 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider
 
 from kompas_crawler.errors import ConfigError
+from kompas_crawler.masking import masked
+from kompas_crawler.outcome import LOCKED, recorded_finish_reason
 from kompas_crawler.pipelines.store import archive_engine
 from kompas_crawler.storage.runs import FAILED, OK, CrawlLocked, finish_run, start_run
 
@@ -27,7 +29,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-LOCKED = "locked"
 PAGES_OK = "kompas/run/pages_ok"  # 2xx responses other than robots.txt: the site was reachable
 RUN_ID = "kompas/run/id"
 
@@ -90,9 +91,10 @@ class RunRecorder:
 
     def spider_opened(self, spider: Spider) -> None:
         assert self.crawler.stats is not None
+        # Stored where Datasette serves it: no password of a database URL in clear.
         arguments = {
-            "spider": spider_arguments(spider),
-            "settings": command_line_settings(self.crawler),
+            "spider": masked(spider_arguments(spider)),
+            "settings": masked(command_line_settings(self.crawler)),
         }
         try:
             engine = archive_engine(self.crawler)
@@ -123,7 +125,7 @@ class RunRecorder:
             archive_engine(self.crawler),
             self.run_id,
             status=status,
-            finish_reason=reason,
+            finish_reason=recorded_finish_reason(reason, status, summary),
             stats=stats,
             finished_at=stats.get("finish_time"),
         )
