@@ -77,7 +77,7 @@ class QueryError(KompasError):
 
 # Bounds on what a query may ask, so a pasted page or a runaway script gets one line at once
 # rather than minutes of work: the query's length and words, and any count of rows asked for.
-MAX_QUERY_CHARS = 2_000
+MAX_QUERY_CHARS = 20_000
 MAX_QUERY_TERMS = 64
 MAX_COUNT = 1_000_000_000
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
