@@ -11,14 +11,26 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
+from kompas_crawler.config import check_settings
+from kompas_crawler.errors import ConfigError
+from kompas_crawler.masking import mask_credentials
 from kompas_crawler.outcome import exit_code
 from kompas_crawler.running import SPIDER, preflight, run_crawl
-from kompas_crawler.storage.runs import OK
 
 logger = logging.getLogger(__name__)
 
 
 class Command(ScrapyCrawl):
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        if args == [SPIDER]:
+            # Before Scrapy configures logging with them (a bad LOG_LEVEL would raise there).
+            assert self.settings is not None
+            try:
+                check_settings(self.settings)
+            except ConfigError as error:
+                raise UsageError(mask_credentials(str(error)), print_help=False) from None
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1 or args[0] != SPIDER:
             super().run(args, opts)
@@ -34,6 +46,8 @@ class Command(ScrapyCrawl):
                 print(f"scrapy crawl: error: {message}", file=sys.stderr)
             self.exitcode = exit_code(status)
             return
-        status, summary = run_crawl(self.crawler_process, self._create_crawler(SPIDER), opts.spargs)
-        (logger.info if status == OK else logger.error)("%s", summary)
+        status, _summary = run_crawl(
+            self.crawler_process, self._create_crawler(SPIDER), opts.spargs
+        )
+        # The summary is in the log already (the run recorder's "Crawl run N: ..." line).
         self.exitcode = exit_code(status)

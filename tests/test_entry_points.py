@@ -1,0 +1,199 @@
+"""Every documented error case through every way of starting a crawl: ``kompas-crawler crawl``
+(cron), ``scrapy crawl kompas_global`` (the project's command), ``make crawl`` (the README's
+first command) and ``make demo``, against the offline site through KOMPAS_MIRROR. Each answers
+with one clear line, the documented exit status (make: non-zero, naming it), and no traceback."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from kompas_crawler.offline_site import OfflineServer, Reply
+from kompas_crawler.outcome import EXIT_CODES
+from tests.crawling import FAST, KOMPAS_CRAWLER, ROOT, SCRAPY, crawl_env, last_run, old_site
+
+ENTRY_POINTS = ["kompas-crawler", "scrapy", "make"]
+
+
+def command(entry: str, *arguments: str) -> list[str]:
+    if entry == "kompas-crawler":
+        return [KOMPAS_CRAWLER, "crawl", *FAST, *arguments]
+    if entry == "scrapy":
+        return [SCRAPY, "crawl", "kompas_global", *FAST, *arguments]
+    # -o: the installed venv counts as up to date (no reinstall inside a test).
+    return ["make", "-s", "-C", str(ROOT), "-o", ".venv/.installed", "crawl",
+            f"ARGS={shlex.join([*FAST, *arguments])}"]  # fmt: skip
+
+
+def environment(tmp_path: Path, mirror: str) -> dict[str, str]:
+    env = crawl_env(mirror, tmp_path / "kompas.db", KOMPAS_LOG_DIR=str(tmp_path / "logs"))
+    env["SCRAPY_SETTINGS_MODULE"] = "kompas_crawler.settings"
+    return env
+
+
+def crawl(entry: str, tmp_path: Path, mirror: str, *arguments: str, **extra: str) -> Result:
+    result = subprocess.run(
+        command(entry, *arguments),
+        cwd=tmp_path,
+        env={**environment(tmp_path, mirror), **extra},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return Result(entry, result)
+
+
+class Result:
+    def __init__(self, entry: str, result: subprocess.CompletedProcess[str]) -> None:
+        self.entry = entry
+        self.code = result.returncode
+        self.stdout = result.stdout
+        self.stderr = result.stderr
+
+    def assert_outcome(self, status: int, line: str) -> None:
+        """The documented status (make: its own failure naming the crawler's), one line saying
+        ``line``, no traceback."""
+        assert "Traceback" not in self.stderr and "Logging error" not in self.stderr
+        said = [text for text in self.stderr.splitlines() if line in text]
+        assert len(said) == 1, self.stderr
+        if self.entry == "make":
+            assert (self.code != 0) == (status != 0)
+            if status:
+                assert f"Error {status}" in self.stderr
+        else:
+            assert self.code == status, self.stderr
+        if self.entry == "kompas-crawler":
+            assert self.stderr.count("\n") == 1  # nothing but that line
+
+
+def dead_mirror() -> str:
+    with socket.socket() as unused:  # a port nobody listens on
+        unused.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{unused.getsockname()[1]}"
+
+
+CONFIG_CASES = [
+    (["-a", "max_page=3"], "unknown spider argument -a max_page; the accepted ones: start_date"),
+    (["-a", "start_date=yesterday"], "start_date='yesterday' is not a date"),
+    (["-s", "DOWNLOAD_DELAY=abc"], "-s DOWNLOAD_DELAY='abc' is not valid: expected a number"),
+    (["-s", "KOMPAS_REVISIT_HOUR=1"], "unknown setting -s KOMPAS_REVISIT_HOUR; the known ones"),
+    (["-s", "LOG_LEVEL=LOUD"], "-s LOG_LEVEL='LOUD' is not a log level"),
+    (
+        ["-s", "KOMPAS_DATABASE_URL=postgresql://u:SECRET@h:abc/db"],
+        "-s KOMPAS_DATABASE_URL='postgresql://u:***@h:abc/db' is not a usable database URL",
+    ),
+    (
+        ["-s", "KOMPAS_DATABASE_URL=sqlite:////proc/no/such/kompas.db"],
+        "cannot create folder '/proc/no/such'",
+    ),
+]
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+@pytest.mark.parametrize(("arguments", "line"), CONFIG_CASES)
+def test_a_bad_argument_or_setting_exits_2_before_any_request(
+    entry: str, arguments: list[str], line: str, tmp_path: Path
+) -> None:
+    with OfflineServer(old_site(2, per_day=2)) as server:
+        result = crawl(entry, tmp_path, server.url, *arguments)
+        assert server.hits == []
+    result.assert_outcome(EXIT_CODES["config_error"], line)
+    assert "SECRET" not in result.stderr + result.stdout
+    assert not (tmp_path / "kompas.db").exists()
+
+
+def test_a_bad_setting_is_in_the_log_the_message_names(tmp_path: Path) -> None:
+    result = crawl("kompas-crawler", tmp_path, dead_mirror(), "-s", "DOWNLOAD_DELAY=abc")
+    log = Path(tmp_path, result.stderr.rsplit("log: ", 1)[1].strip())
+    assert "CRITICAL: Cannot start: -s DOWNLOAD_DELAY='abc' is not valid" in log.read_text()
+
+
+def test_a_bad_setting_in_the_environment_is_named_so(tmp_path: Path) -> None:
+    result = crawl("kompas-crawler", tmp_path, dead_mirror(), KOMPAS_REVISIT_HOURS="soon")
+    result.assert_outcome(2, "KOMPAS_REVISIT_HOURS in the environment='soon' is not valid")
+
+
+def test_every_kompas_setting_is_read_from_the_environment(tmp_path: Path) -> None:
+    logs = tmp_path / "elsewhere"
+    with OfflineServer(old_site(2, per_day=2)) as server:
+        result = crawl("kompas-crawler", tmp_path, server.url, KOMPAS_LOG_DIR=str(logs))
+    assert result.code == 0, result.stderr
+    assert len(list(logs.glob("crawl-*.log"))) == 1
+    assert f"log: {logs}" in result.stdout
+
+
+@pytest.mark.parametrize("entry", ["kompas-crawler", "make"])
+def test_an_unwritable_log_folder_exits_2(entry: str, tmp_path: Path) -> None:
+    result = crawl(entry, tmp_path, dead_mirror(), KOMPAS_LOG_DIR="/proc/no-logs")
+    result.assert_outcome(2, "KOMPAS_LOG_DIR='/proc/no-logs': cannot create it")
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+def test_an_unreachable_site_exits_1(entry: str, tmp_path: Path) -> None:
+    result = crawl(entry, tmp_path, dead_mirror(), "-s", "RETRY_TIMES=0")
+    result.assert_outcome(1, "run failed: site unreachable, no page downloaded")
+    run = last_run(tmp_path / "kompas.db")
+    assert (run["status"], run["finish_reason"]) == (
+        "failed",
+        "finished: site unreachable, no page downloaded",  # never a bare "finished"
+    )
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+def test_a_good_run_exits_0_on_every_entry_point(entry: str, tmp_path: Path) -> None:
+    with OfflineServer(old_site(3, per_day=3)) as server:
+        result = crawl(entry, tmp_path, server.url)
+    assert result.code == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert last_run(tmp_path / "kompas.db")["articles_new"] == 3
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+def test_ctrl_c_stops_the_run_cleanly_and_exits_non_zero(entry: str, tmp_path: Path) -> None:
+    site = old_site(6, per_day=6)
+    for url in site.articles:
+        site.script(url, Reply.html("slow", status=500, delay=1.0))
+    with OfflineServer(site) as server:
+        process = subprocess.Popen(
+            command(entry),
+            cwd=tmp_path,
+            env=environment(tmp_path, server.url),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # a process group, as a terminal's Ctrl-C reaches it
+        )
+        try:
+            deadline = 60.0
+            while not any("read" in hit.url for hit in server.hits) and deadline > 0:
+                deadline -= 0.05
+                subprocess.run(["sleep", "0.05"], check=True)
+        finally:
+            os.killpg(process.pid, signal.SIGINT)
+            _, stderr = process.communicate(timeout=60)
+    assert process.returncode != 0
+    if entry != "make":
+        assert process.returncode == EXIT_CODES["failed"]
+    assert "Traceback" not in stderr
+    run = last_run(tmp_path / "kompas.db")
+    assert (run["status"], run["finish_reason"]) == ("failed", "shutdown")
+
+
+def test_make_demo_fails_with_its_crawl_and_gives_no_hint() -> None:
+    result = subprocess.run(
+        ["make", "-s", "-C", str(ROOT), "-o", ".venv/.installed", "demo", "ARGS=-a max_page=3"],
+        env={k: v for k, v in os.environ.items() if not k.startswith("KOMPAS_")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "unknown spider argument -a max_page" in result.stderr
+    assert "Try:" not in result.stdout
+    assert "Traceback" not in result.stderr
