@@ -197,3 +197,57 @@ def test_make_demo_fails_with_its_crawl_and_gives_no_hint() -> None:
     assert "unknown spider argument -a max_page" in result.stderr
     assert "Try:" not in result.stdout
     assert "Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------------------- full disk, secrets
+
+
+def test_a_log_on_a_device_that_is_full_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    with OfflineServer(old_site(2, per_day=2)) as server:
+        result = crawl("kompas-crawler", tmp_path, server.url, "-s", "LOG_FILE=/dev/full")
+    assert result.code == 1
+    assert result.stderr == "kompas-crawler crawl: error: No space left on device\n"
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Path:
+    """A 48 KB file system (tmpfs; needs root) that a crawl's log fills part way through."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    folder = tmp_path / "small"
+    folder.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48k", "tmpfs", str(folder)], check=True)
+    yield folder
+    subprocess.run(["umount", str(folder)], check=True)
+
+
+@pytest.mark.parametrize("entry", ["kompas-crawler", "scrapy"])
+def test_a_disk_filling_under_the_log_stops_the_crawl_in_one_line(
+    entry: str, tmp_path: Path, small_disk: Path
+) -> None:
+    log = small_disk / "crawl.log"
+    with OfflineServer(old_site(60, per_day=20, per_page=20)) as server:
+        result = crawl(
+            entry, tmp_path, server.url, "-s", f"LOG_FILE={log}", "-s", "LOG_LEVEL=DEBUG"
+        )
+    assert result.code == 1
+    assert "Logging error" not in result.stderr and "Traceback" not in result.stderr
+    if entry == "kompas-crawler":
+        assert result.stderr.count("\n") == 1
+        assert "cannot write the log (No space left on device)" in result.stderr
+    run = last_run(tmp_path / "kompas.db")
+    assert (run["status"], run["finish_reason"]) == ("failed", "log_unwritable")
+    assert run["articles_new"] < 60  # stopped, not run to the end with nothing logged
+
+
+def test_a_database_password_is_never_stored_or_logged(tmp_path: Path) -> None:
+    archive = tmp_path / "kompas.db"
+    url = f"sqlite:///{archive}?user=u:SECRET@host"  # sqlite ignores it; the masking must not
+    with OfflineServer(old_site(2, per_day=2)) as server:
+        result = crawl("kompas-crawler", tmp_path, server.url, "-s", f"KOMPAS_DATABASE_URL={url}")
+    assert result.code == 0, result.stderr
+    log = Path(tmp_path, result.stdout.rsplit("log: ", 1)[1].strip()).read_text()
+    assert "Spider closed (finished)" in log and "SECRET" not in log
+    stored = last_run(archive)
+    assert "u:***@host" in stored["arguments"] and "SECRET" not in stored["arguments"]
+    assert "SECRET" not in stored["stats"]
