@@ -55,7 +55,7 @@ def cli(*argv: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
 
 
 def no_controls(text: str) -> bool:
-    return not any(ord(c) < 32 and c not in "\n\t" or 0x7F <= ord(c) <= 0x9F for c in text)
+    return not any((ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F for c in text)
 
 
 @pytest.mark.parametrize(
