@@ -186,6 +186,9 @@ def test_the_python_api_raises_its_documented_errors(hostile: Path) -> None:
     with Archive(f"sqlite:///{hostile}") as archive:
         assert archive.count("Baltik") == 1
         assert archive.count("Bal\x00tik") == 0  # a control character is a space, not an error
+        for malformed in ("NATO AND", "NEAR("):
+            with pytest.raises(QueryError, match="is not valid"):
+                archive.count(malformed)
         with pytest.raises(QueryError, match="between 1 and"):
             archive.search("Baltik", limit=10**20)
         with pytest.raises(QueryError, match="between 1 and"):

@@ -797,8 +797,14 @@ def count_articles(
     """How many articles ``iter_articles`` would yield without a limit."""
     query = None if query is None else bounded_query(query)
     where = _selection(engine, filters or Filters(), query, None)
-    with engine.connect() as connection:
-        return connection.execute(select(func.count()).select_from(_A).where(*where)).scalar_one()
+    try:
+        with engine.connect() as connection:
+            statement = select(func.count()).select_from(_A).where(*where)
+            return int(connection.execute(statement).scalar_one())
+    except DBAPIError as error:
+        if query is not None and _is_query_error(error):
+            raise _query_error(query, error) from error
+        raise
 
 
 # ---------------------------------------------------------------------------- one article
