@@ -21,12 +21,13 @@ _LOG_LEVELS = {"CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"}
 
 
 def where(name: str, settings: BaseSettings) -> str:
-    """How the user gave a setting: ``-s NAME`` or ``NAME in the environment``."""
+    """How the user gave a setting, for messages: ``-s NAME``, ``$NAME`` (the environment) or
+    plain ``NAME`` (the default)."""
     if settings.getpriority(name) == COMMAND_LINE:
         return f"-s {name}"
     if name in os.environ:
-        return f"{name} in the environment"
-    return f"{name} (the default)"
+        return f"${name}"
+    return name
 
 
 def _default(name: str) -> Any:

@@ -116,7 +116,7 @@ def test_a_bad_setting_is_in_the_log_the_message_names(tmp_path: Path) -> None:
 
 def test_a_bad_setting_in_the_environment_is_named_so(tmp_path: Path) -> None:
     result = crawl("kompas-crawler", tmp_path, dead_mirror(), KOMPAS_REVISIT_HOURS="soon")
-    result.assert_outcome(2, "KOMPAS_REVISIT_HOURS in the environment='soon' is not valid")
+    result.assert_outcome(2, "$KOMPAS_REVISIT_HOURS='soon' is not valid")
 
 
 def test_every_kompas_setting_is_read_from_the_environment(tmp_path: Path) -> None:

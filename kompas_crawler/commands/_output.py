@@ -85,7 +85,7 @@ def database_url(args: argparse.Namespace) -> tuple[str, str]:
     """(URL or path, the option it came from: --db, the environment variable or the default)."""
     if args.db:
         return args.db, "--db"
-    return settings.KOMPAS_DATABASE_URL, SETTING if SETTING in os.environ else "the default"
+    return settings.KOMPAS_DATABASE_URL, f"${SETTING}" if SETTING in os.environ else SETTING
 
 
 @contextmanager
