@@ -10,6 +10,7 @@ import shlex
 import signal
 import socket
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -258,3 +259,46 @@ def test_a_database_password_is_never_stored_or_logged(tmp_path: Path, postgres_
         ).one()
     engine.dispose()
     assert ":***@" in arguments and "SECRET" not in arguments + stats
+
+
+@pytest.fixture
+def read_only_archive(tmp_path: Path) -> Iterator[Path]:
+    """An archive (made by a crawl) in a folder mounted read-only (as root) or not writable."""
+    folder = tmp_path / "snapshot"
+    folder.mkdir()
+    with OfflineServer(old_site(2, per_day=2)) as server:
+        made = crawl("kompas-crawler", folder, server.url)
+    assert made.code == 0, made.stderr
+    if os.geteuid() == 0:  # root writes through permission bits: mount the folder read-only
+        subprocess.run(["mount", "--bind", str(folder), str(folder)], check=True)
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(folder)], check=True)
+    else:
+        folder.chmod(0o555)
+    try:
+        yield folder / "kompas.db"
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["umount", str(folder)], check=True)
+        else:
+            folder.chmod(0o755)
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+def test_crawling_into_a_read_only_archive_exits_2(
+    entry: str, tmp_path: Path, read_only_archive: Path
+) -> None:
+    result = crawl(entry, tmp_path, dead_mirror(), KOMPAS_DATABASE_URL=str(read_only_archive))
+    result.assert_outcome(2, "cannot open the database for writing")
+    searched = subprocess.run(
+        [KOMPAS_CRAWLER, "search", "Global", "--db", str(read_only_archive)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert searched.returncode == 0, searched.stderr
+    stats = subprocess.run(
+        [KOMPAS_CRAWLER, "stats", "--db", str(read_only_archive)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert stats.returncode == 0, stats.stderr
+    assert "articles" in stats.stdout
