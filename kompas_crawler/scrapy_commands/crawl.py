@@ -13,6 +13,7 @@ from scrapy.exceptions import UsageError
 
 from kompas_crawler.config import check_settings
 from kompas_crawler.errors import ConfigError
+from kompas_crawler.extensions import RUN_ID
 from kompas_crawler.masking import mask_credentials
 from kompas_crawler.outcome import exit_code
 from kompas_crawler.running import SPIDER, preflight, run_crawl
@@ -46,8 +47,12 @@ class Command(ScrapyCrawl):
                 print(f"scrapy crawl: error: {message}", file=sys.stderr)
             self.exitcode = exit_code(status)
             return
-        status, _summary = run_crawl(
-            self.crawler_process, self._create_crawler(SPIDER), opts.spargs
-        )
-        # The summary is in the log already (the run recorder's "Crawl run N: ..." line).
+        crawler = self._create_crawler(SPIDER)
+        status, summary = run_crawl(self.crawler_process, crawler, opts.spargs)
         self.exitcode = exit_code(status)
+        if self.exitcode == 0:
+            return
+        if self.settings.get("LOG_FILE"):  # the log is elsewhere (or unwritable): say it here
+            print(f"scrapy crawl: {summary}", file=sys.stderr)
+        elif crawler.stats is None or crawler.stats.get_value(RUN_ID) is None:
+            logger.error("%s", summary)  # no run record, so no "Crawl run N: ..." line
