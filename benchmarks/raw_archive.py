@@ -23,7 +23,7 @@ from pathlib import Path
 
 from crawl import CRAWL_SETTINGS, final_stats
 
-from kompas_crawler.offline_site import OfflineServer, generated_site
+from kompas_crawler.offline import OfflineServer, generated_site
 from kompas_crawler.reextract import Reextractor
 from kompas_crawler.storage.database import open_archive
 

@@ -58,6 +58,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Output piped into `head` and closed early: not an error for the user.
         sys.stderr.close()
         return 0
+    except OSError as error:  # a full disk, a vanished folder: the machine's problem, one line
+        where = f" ({error.filename})" if error.filename else ""
+        print(
+            f"kompas-crawler {args.command}: error: {error.strerror or error}{where}",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

@@ -19,8 +19,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kompas_crawler import health
 from kompas_crawler.errors import ConfigError
-from kompas_crawler.health import BLOCKED, DEGRADED, articles_stored
+from kompas_crawler.health import articles_stored
 from kompas_crawler.incremental import is_backfill
+from kompas_crawler.masking import masked
+from kompas_crawler.outcome import BLOCKED, DEGRADED, LOCKED, recorded_finish_reason
 from kompas_crawler.pipelines.store import archive_engine
 from kompas_crawler.storage.archive import to_naive_utc
 from kompas_crawler.storage.runs import (
@@ -39,7 +41,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-LOCKED = "locked"
 PAGES_OK = "kompas/run/pages_ok"  # 2xx responses other than robots.txt: the site was reachable
 RUN_ID = "kompas/run/id"
 
@@ -130,9 +131,10 @@ class RunRecorder:
 
     def spider_opened(self, spider: Spider) -> None:
         assert self.crawler.stats is not None
+        # Stored where Datasette serves it: no password of a database URL in clear.
         arguments = {
-            "spider": spider_arguments(spider),
-            "settings": command_line_settings(self.crawler),
+            "spider": masked(spider_arguments(spider)),
+            "settings": masked(command_line_settings(self.crawler)),
         }
         try:
             engine = archive_engine(self.crawler)
@@ -176,7 +178,7 @@ class RunRecorder:
             engine,
             self.run_id,
             status=status,
-            finish_reason=reason,
+            finish_reason=recorded_finish_reason(reason, status, summary),
             stats=stats,
             finished_at=stats.get("finish_time"),
         )

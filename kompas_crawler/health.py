@@ -25,8 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-DEGRADED = "degraded"
-BLOCKED = "blocked"
+from kompas_crawler.outcome import DEGRADED
 
 # Stats the crawl keeps for this module.
 ARTICLES = "kompas/health/articles"  # articles parsed (stored or dropped by validation)

@@ -24,7 +24,8 @@ from weakref import WeakKeyDictionary
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.defer import _schedule_coro
 
-from kompas_crawler.health import BLOCKED, RETRY_AFTER_ASKED
+from kompas_crawler.health import RETRY_AFTER_ASKED
+from kompas_crawler.outcome import BLOCKED
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -1,15 +1,24 @@
-"""Every default of the crawler in one place. The environment is read here and nowhere else."""
+"""Every default of the crawler in one place. The environment is read here and nowhere else:
+every ``KOMPAS_*`` setting below may be set in the environment or with ``-s`` (which wins)."""
 
+import logging
 import os
+
+# A log that cannot be written (a full disk) must not print "--- Logging error ---" and a
+# traceback per record: the stdlib's switch drops them until kompas_crawler.logs.LogGuard, on the
+# crawl's handlers, stops the crawl at the first and reports it in one line.
+logging.raiseExceptions = False
 
 BOT_NAME = "kompas_crawler"
 SPIDER_MODULES = ["kompas_crawler.spiders"]
 NEWSPIDER_MODULE = "kompas_crawler.spiders"
+# Our `scrapy crawl` (same checks and exit statuses as `kompas-crawler crawl`).
+COMMANDS_MODULE = "kompas_crawler.scrapy_commands"
 
 # Where the archive lives: any SQLAlchemy URL. Relative SQLite paths start at the working dir.
-KOMPAS_DATABASE_URL = os.environ.get("KOMPAS_DATABASE_URL", "sqlite:///data/kompas.db")
+KOMPAS_DATABASE_URL = "sqlite:///data/kompas.db"
 # Offline mirror: "http://127.0.0.1:PORT" sends https://HOST/PATH?Q to http://127.0.0.1:PORT/HOST/PATH?Q.
-KOMPAS_MIRROR = os.environ.get("KOMPAS_MIRROR", "")
+KOMPAS_MIRROR = ""
 
 # Politeness: an honest name, robots.txt, adaptive speed.
 # Say who crawls and where to reach them; set your own contact with -s USER_AGENT=... if you run it.
@@ -36,6 +45,7 @@ COOKIES_ENABLED = False
 # listing's requests, and Scrapy's default of 100 spends the crawl loop creating tasks; 4 was
 # faster in every round of benchmarks/raw_archive.py on the 2,000-article mirror.
 CONCURRENT_ITEMS = 4
+# A cron job needs no remote control: no telnet console listening on a port.
 TELNETCONSOLE_ENABLED = False
 
 ITEM_PIPELINES: dict[str, int] = {
@@ -71,11 +81,16 @@ KOMPAS_CHALLENGE_BACKOFF = 15.0
 KOMPAS_CHALLENGE_RETRIES = 3
 # Raw pages: every page parsed is kept as fetched, in WARC files in this folder, a new file
 # after this many bytes (see kompas_crawler.capture).
-KOMPAS_WARC_ENABLED = os.environ.get("KOMPAS_WARC_ENABLED", "1") not in ("0", "false", "False", "")
-KOMPAS_WARC_DIR = os.environ.get("KOMPAS_WARC_DIR", "data/warc")
+KOMPAS_WARC_ENABLED = True
+KOMPAS_WARC_DIR = "data/warc"
 KOMPAS_WARC_ROTATE_BYTES = 1 << 30
 # After Scrapy's CoreStats (0): the run record is closed once the finish reason is set.
-EXTENSIONS: dict[str, int] = {"kompas_crawler.extensions.RunRecorder": 1000}
+EXTENSIONS: dict[str, int | None] = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "kompas_crawler.logs.LogGuard": 0,
+    "kompas_crawler.extensions.RunRecorder": 1000,
+    "kompas_crawler.progress.Progress": 1100,
+}
 
 # Scheduled crawls. The newest-first walk stops after this many pages past the first page that
 # holds only stored articles (guards against articles shifting between pages while we walk).
@@ -89,8 +104,17 @@ KOMPAS_REVISIT_INTERVAL_MINUTES = 0
 # `kompas-crawler crawl` writes one log file per run here, and deletes its logs older than this.
 KOMPAS_LOG_DIR = "data/logs"
 KOMPAS_LOG_KEEP_DAYS = 30
+# Progress: a plain line in the log every KOMPAS_PROGRESS_INTERVAL seconds, and a live status line
+# on the terminal when the log goes to a file (kompas-crawler crawl; -q turns it off).
+KOMPAS_PROGRESS_INTERVAL = 60.0
+KOMPAS_PROGRESS_LIVE = True
 
 FEED_EXPORT_ENCODING = "utf-8"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = os.environ.get("KOMPAS_LOG_LEVEL", "INFO")
+
+# The environment, read the same way for every KOMPAS_* setting (kompas_crawler.config checks the
+# values against these defaults; lowercase, so Scrapy does not take it for a setting).
+kompas_defaults = {name: value for name, value in globals().items() if name.startswith("KOMPAS_")}
+globals().update({name: os.environ[name] for name in kompas_defaults if name in os.environ})

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kompas_crawler.offline_site import OfflineServer, demo_site
 
 from kompas_crawler.capture.reader import ReadCounts, read_file, read_folder, whole_records_end
 from kompas_crawler.capture.records import OPEN_SUFFIX, SUFFIX
 from kompas_crawler.capture.replay import as_response
 from kompas_crawler.capture.warc import Exchange, Original, WarcFiles, recover_open_files
+from kompas_crawler.offline import OfflineServer, demo_site
 from tests.crawling import BIN, KOMPAS_CRAWLER, crawl_env, query, run_crawl
 
 WARCIO = str(BIN / "warcio")

@@ -98,7 +98,11 @@ def test_errors_and_no_articles_exit_1_and_the_run_is_recorded_failed(tmp_path: 
     assert result.returncode == 1
     assert "errors and no article stored" in result.stderr
     run = last_run(tmp_path / "kompas.db")
-    assert (run["status"], run["finish_reason"], run["articles_new"]) == ("failed", "finished", 0)
+    assert (run["status"], run["finish_reason"], run["articles_new"]) == (
+        "failed",
+        "finished: errors and no article stored",  # why, not a bare "finished"
+        0,
+    )
     assert run["responses_by_status"] == '{"200": 3, "500": 8}'  # robots.txt twice, the index
 
 

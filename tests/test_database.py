@@ -53,7 +53,9 @@ def test_an_archive_from_a_newer_version_is_refused_for_writing_and_reading(
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("notaurl", "KOMPAS_DATABASE_URL='notaurl' is not a usable database URL"),
+        ("u:SECRET@host/db", "KOMPAS_DATABASE_URL='u:***@host/db' looks like a database URL"),
+        ("postgresql://u@h:abc/db", "KOMPAS_DATABASE_URL='postgresql://u@h:abc/db' is not a"),
+        ("postgresql://u:pw@[::1/db", "KOMPAS_DATABASE_URL='postgresql://u:***@[::1/db' is not"),
         ("nosuchdb://x", "KOMPAS_DATABASE_URL='nosuchdb://x' is not a usable database URL"),
         ("sqlite:////proc/no/such/kompas.db", "cannot create folder '/proc/no/such'"),
     ],

@@ -172,6 +172,7 @@ def test_a_second_crawl_exits_at_once_touching_nothing(tmp_path: Path) -> None:
     assert f"pid {first.pid}" in second.stderr
     assert took < 10
     assert after == before  # no log file, no run record, not a byte of the archive
-    # `scrapy crawl` respects the lock too: closed before any request, finish reason "locked".
-    assert "Not crawling: another crawl is running" in plain.stderr
-    assert "'finish_reason': 'locked'" in plain.stderr
+    # `scrapy crawl` respects the lock too: refused before any request, with exit status 3.
+    assert "Cannot start: another crawl is running on this archive" in plain.stderr
+    assert plain.returncode == 3
+    assert "Traceback" not in plain.stderr

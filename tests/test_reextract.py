@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 from itemloaders.processors import MapCompose
-from kompas_crawler.offline_site import OfflineServer, demo_site
 
 from kompas_crawler import processors as p
 from kompas_crawler.cli import main
 from kompas_crawler.loaders import ArticleLoader
+from kompas_crawler.offline import OfflineServer, demo_site
 from tests.crawling import KOMPAS_CRAWLER, archive_snapshot, query, run_crawl, table_counts
 
 # How each article was read, and which capture: equal after a rebuild.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -19,9 +20,12 @@ from kompas_crawler import settings
 from kompas_crawler.errors import KompasError
 from kompas_crawler.processors import WIB
 from kompas_crawler.storage.database import SETTING, open_existing_archive
-from kompas_crawler.storage.query import Filters, parse_day, parse_until
+from kompas_crawler.storage.query import MAX_COUNT, Filters, parse_day, parse_until
 
 BOLD, RESET = "\033[1m", "\033[0m"
+# Control characters (C0 but newline and tab, DEL, C1) in stored text would be read by a
+# terminal as commands: a title holding ESC ] 0 ; ... BEL retitles the window, ESC [ 2 J clears it.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 # ---------------------------------------------------------------------------- options
@@ -31,7 +35,8 @@ def add_db_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
         metavar="URL",
-        help=f"archive database URL (default: ${SETTING}, else {settings.KOMPAS_DATABASE_URL})",
+        help=f"archive: a database URL or a SQLite file's path (default: ${SETTING}, "
+        "else sqlite:///data/kompas.db)",
     )
 
 
@@ -54,13 +59,13 @@ def add_json_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def positive_int(text: str) -> int:
-    """argparse type: a whole number of at least 1."""
+    """argparse type: a whole number from 1 to MAX_COUNT."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    if not 1 <= value <= MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_COUNT:,}, not {text}")
     return value
 
 
@@ -76,14 +81,17 @@ def filters_from(args: argparse.Namespace) -> Filters:
     )
 
 
-def database_url(args: argparse.Namespace) -> str:
-    return args.db or settings.KOMPAS_DATABASE_URL
+def database_url(args: argparse.Namespace) -> tuple[str, str]:
+    """(URL or path, the option it came from: --db, the environment variable or the default)."""
+    if args.db:
+        return args.db, "--db"
+    return settings.KOMPAS_DATABASE_URL, f"${SETTING}" if SETTING in os.environ else SETTING
 
 
 @contextmanager
 def reading(args: argparse.Namespace) -> Iterator[Engine]:
     """The archive opened for reading; database failures become one-line errors."""
-    engine = open_existing_archive(database_url(args))
+    engine = open_existing_archive(*database_url(args))
     try:
         yield engine
     except KompasError:
@@ -96,6 +104,11 @@ def reading(args: argparse.Namespace) -> Iterator[Engine]:
 
 
 # ---------------------------------------------------------------------------- values
+
+
+def printable(text: str) -> str:
+    """Text safe to print: each control character (but newline and tab) shown as U+FFFD."""
+    return _CONTROL.sub("\ufffd", text)
 
 
 def wib(value: datetime | None) -> str:
@@ -154,7 +167,7 @@ def table(
 ) -> str:
     """A plain-text table; the widest column is cut so the table fits the terminal."""
     cells = [[str(header) for header in headers]]
-    cells += [["-" if value is None else str(value) for value in row] for row in rows]
+    cells += [["-" if value is None else printable(str(value)) for value in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     limit = (width or terminal_width()) - 2 * (len(headers) - 1)
     while sum(widths) > limit and max(widths) > 12:

@@ -15,18 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kompas_crawler.errors import ConfigError, KompasError
-from kompas_crawler.storage.database import SETTING as DATABASE_URL_SETTING
-from kompas_crawler.storage.runs import CrawlLocked
+from kompas_crawler.errors import ConfigError
 
-SPIDER = "kompas_global"
-
-EXIT_OK = 0
-EXIT_FAILED = 1  # finish reason other than finished, site unreachable, errors and no article
-# (a blocked run exits 1 too: the site kept answering WAF challenges)
-EXIT_DEGRADED = 4  # the pages came but were read worse than usual (kompas_crawler.health)
-EXIT_CONFIG = ConfigError.exit_code  # 2: a bad argument or setting; nothing was crawled
-EXIT_LOCKED = CrawlLocked.exit_code  # 3: another crawl is running on this archive
+# Exit statuses: kompas_crawler.outcome.EXIT_CODES, shared with `scrapy crawl kompas_global`.
 
 
 def register(subparsers: Any) -> None:
@@ -86,21 +77,6 @@ def project_settings(overrides: dict[str, str]) -> Any:
     return settings
 
 
-def check_not_locked(database_url: str) -> None:
-    """Raise CrawlLocked, touching nothing, if a live crawl holds this archive."""
-    from kompas_crawler.storage.database import open_existing_archive
-    from kompas_crawler.storage.runs import check_unlocked
-
-    try:
-        engine = open_existing_archive(database_url)
-    except ConfigError:
-        return  # no archive yet (or an unusable URL, which the crawl itself reports)
-    try:
-        check_unlocked(engine)
-    finally:
-        engine.dispose()
-
-
 def prune_logs(folder: Path, keep_days: float) -> None:
     """Delete this command's log files older than ``keep_days``."""
     if keep_days <= 0:
@@ -130,44 +106,44 @@ def log_file(settings: Any) -> Path:
     return folder / f"crawl-{stamp}.log"
 
 
-def crawl(settings: Any, spider_arguments: dict[str, str]) -> dict[str, Any]:
-    """Run the spider to its end in this process; its final stats. Raises what bootstrap raised."""
-    from scrapy.crawler import CrawlerProcess
-
-    process = CrawlerProcess(settings)
-    crawler = process.create_crawler(SPIDER)
-    failures: list[Any] = []
-    process.crawl(crawler, **spider_arguments).addErrback(failures.append)
-    process.start()
-    if failures:
-        failures[0].raiseException()
-    assert crawler.stats is not None
-    return crawler.stats.get_stats()
+def log_refusal(path: Path, message: str) -> None:
+    """Append why the run did not start to its log, in Scrapy's format (best effort: the log
+    may be what cannot be written)."""
+    stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    try:
+        with path.open("a", encoding="utf-8") as log:
+            log.write(f"{stamp} [kompas_crawler] CRITICAL: Cannot start: {message}\n")
+    except OSError:
+        pass
 
 
 def run(args: argparse.Namespace) -> int:
-    from kompas_crawler.extensions import LOCKED, run_outcome
-    from kompas_crawler.health import DEGRADED
+    from scrapy.crawler import CrawlerProcess
+
+    from kompas_crawler.outcome import CONFIG_ERROR, LOCKED, exit_code
+    from kompas_crawler.running import SPIDER, preflight, run_crawl
 
     spider_arguments = parse_pairs(args.spider_arguments, "-a")
     settings = project_settings(parse_pairs(args.settings, "-s"))
-    check_not_locked(settings.get(DATABASE_URL_SETTING) or "")
     path = log_file(settings)
     settings.set("LOG_FILE", str(path), priority="cmdline")
-    try:
-        stats = crawl(settings, spider_arguments)
-    except KompasError:
-        raise
-    except Exception as error:  # a crawl that could not start: say so, the log has the traceback
-        print(f"kompas-crawler crawl: run failed to start: {error!r}; log: {path}", file=sys.stderr)
-        return EXIT_FAILED
-    status, summary = run_outcome(stats)
-    if status == LOCKED:
+    settings.set("KOMPAS_PROGRESS_LIVE", not args.quiet, priority="cmdline")
+    refused = preflight(settings, spider_arguments)
+    if refused is not None:
+        status, message = refused
+        if status == LOCKED:  # the running crawl's business: this one leaves no trace
+            print(f"kompas-crawler crawl: error: {message}", file=sys.stderr)
+            return exit_code(status)
+        log_refusal(path, message)
+        print(f"kompas-crawler crawl: error: {message}; log: {path}", file=sys.stderr)
+        return exit_code(status)
+    process = CrawlerProcess(settings)
+    status, summary = run_crawl(process, process.create_crawler(SPIDER), spider_arguments)
+    code = exit_code(status)
+    if status in (CONFIG_ERROR, LOCKED):
         print(f"kompas-crawler crawl: error: {summary}; log: {path}", file=sys.stderr)
-        return EXIT_LOCKED
-    if status != "ok":
+    elif code:
         print(f"kompas-crawler crawl: {summary}; log: {path}", file=sys.stderr)
-        return EXIT_DEGRADED if status == DEGRADED else EXIT_FAILED
-    if not args.quiet:
+    elif not args.quiet:
         print(f"kompas-crawler crawl: {summary}; log: {path}")
-    return EXIT_OK
+    return code

@@ -17,13 +17,16 @@ from typing import Any, TextIO
 from kompas_crawler.commands._output import (
     add_db_argument,
     add_filter_arguments,
+    database_url,
     filters_from,
     jsonable,
     positive_int,
+    printable,
     reading,
     wib_iso,
 )
 from kompas_crawler.errors import KompasError
+from kompas_crawler.storage.database import archive_files
 from kompas_crawler.storage.query import EXPORT_FIELDS, iter_articles
 
 LIST_SEPARATOR = "; "
@@ -41,6 +44,7 @@ def register(subparsers: Any) -> None:
         "--format", choices=["jsonl", "csv", "parquet"], default="jsonl", help="(jsonl)"
     )
     parser.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
+    parser.add_argument("--force", action="store_true", help="replace FILE if it exists")
     parser.add_argument("-q", "--query", help="only articles matching this full-text query")
     add_filter_arguments(parser)
     parser.add_argument("--sort", choices=["oldest", "newest"], default="oldest", help="(oldest)")
@@ -57,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
     if binary and not args.output:
         raise KompasError("--format parquet writes a file: give -o FILE.parquet")
     write = _writer(args.format)
+    if args.output:
+        check_output(Path(args.output), database_url(args)[0], force=args.force)
     with reading(args) as engine:
         rows = iter_articles(engine, filters, query=args.query, limit=args.limit, sort=args.sort)
         # The first row proves the query valid before anything is written.
@@ -102,11 +108,31 @@ def write_csv(rows: Iterable[dict[str, Any]], out: TextIO, fields: list[str]) ->
 
 
 def _cell(value: Any) -> Any:
+    """A CSV cell: lists joined, dates in WIB, text without control characters (a spreadsheet
+    or `cat` of the file would act on them); JSON Lines keeps text exact, escaped."""
     if isinstance(value, list):
-        return LIST_SEPARATOR.join(value)
+        return printable(LIST_SEPARATOR.join(value))
     if hasattr(value, "astimezone"):
         return wib_iso(value)
+    if isinstance(value, str):
+        return printable(value)
     return value
+
+
+def check_output(target: Path, archive: str, *, force: bool) -> None:
+    """Refuse to write over the archive (or its -wal/-shm), over anything but a regular file
+    (a FIFO, a device, a folder), or over an existing file without --force."""
+    if not target.exists():
+        return
+    for part in archive_files(archive):
+        if part.exists() and os.path.samefile(part, target):
+            raise KompasError(
+                f"-o {str(target)!r} is the archive itself ({part.name}): not written"
+            )
+    if not target.is_file():
+        raise KompasError(f"-o {str(target)!r} is not a regular file: not written")
+    if not force:
+        raise KompasError(f"-o {str(target)!r} exists: add --force to replace it")
 
 
 @contextmanager

@@ -18,7 +18,8 @@ from kompas_crawler.commands._output import (
     table,
     wib,
 )
-from kompas_crawler.health import BLOCKED, DEGRADED, FIELDS, run_health
+from kompas_crawler.health import FIELDS, run_health
+from kompas_crawler.outcome import BLOCKED, DEGRADED
 from kompas_crawler.storage.archive import to_aware_utc
 from kompas_crawler.storage.dropped import list_dropped, missing_captures
 from kompas_crawler.storage.runs import FAILED, recent_runs

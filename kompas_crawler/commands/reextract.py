@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     folder = Path(args.warc)
     if not folder.is_dir():
         raise KompasError(f"no WARC folder at {str(folder)!r} (give --warc DIR)")
-    engine = open_archive(database_url(args))
+    engine = open_archive(*database_url(args))
     try:
         job = Reextractor(
             engine, folder, since=filters.since, until=filters.until, dry_run=args.dry_run

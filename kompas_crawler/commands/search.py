@@ -16,11 +16,14 @@ from kompas_crawler.commands._output import (
     filters_from,
     positive_int,
     print_json,
+    printable,
     reading,
     terminal_width,
     wib,
 )
 from kompas_crawler.storage.query import DEFAULT_MARK, SearchResult, search
+
+PLACEHOLDER_MARK = ("\ue000", "\ue001")
 
 EXAMPLES = """\
 query syntax (SQLite FTS5): words side by side must all match; "a phrase"; OR; NOT; prefix*;
@@ -54,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
     query = " ".join(args.query)
     filters = filters_from(args)
     color = not args.json and color_enabled()
-    mark = (BOLD, RESET) if color else DEFAULT_MARK
+    # On screen, matches are marked with private-use characters first, so the snippet can be made
+    # printable (no control characters) before the real marks go in.
+    mark = DEFAULT_MARK if args.json else PLACEHOLDER_MARK
     with reading(args) as engine:
         result = search(engine, query, filters, limit=args.limit, sort=args.sort, mark=mark)
     if args.json:
@@ -64,30 +69,45 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def marked(snippet: str, *, color: bool) -> str:
+    """A snippet made printable, its PLACEHOLDER_MARK matches marked bold or with ``**``."""
+    start, end = (BOLD, RESET) if color else DEFAULT_MARK
+    text = printable(snippet)
+    return text.replace(PLACEHOLDER_MARK[0], start).replace(PLACEHOLDER_MARK[1], end)
+
+
 def render(result: SearchResult, *, color: bool = False) -> str:
     """Hits as a numbered list: title, WIB time, writers and sources, URL, snippet."""
     shown = len(result.hits)
     if not shown:
-        return f"No articles match {result.query!r}."
+        return printable(f"No articles match {result.query!r}.")
     how = {"relevance": "most relevant first", "newest": "newest first", "oldest": "oldest first"}[
         result.sort if result.used_fts else ("oldest" if result.sort == "oldest" else "newest")
     ]
-    lines = [f"{shown} of {result.total} articles matching {result.query!r} ({how})"]
+    lines = [printable(f"{shown} of {result.total} articles matching {result.query!r} ({how})")]
     if not result.used_fts:
         lines[0] += " [no full-text index: plain text scan]"
     width = min(terminal_width(), 110)
     for number, hit in enumerate(result.hits, 1):
-        title = f"{BOLD}{hit.title}{RESET}" if color else hit.title
-        byline = " · ".join(
-            part
-            for part in (wib(hit.published_at), ", ".join(hit.writers), ", ".join(hit.sources))
-            if part
+        title = f"{BOLD}{printable(hit.title)}{RESET}" if color else printable(hit.title)
+        byline = printable(
+            " · ".join(
+                part
+                for part in (wib(hit.published_at), ", ".join(hit.writers), ", ".join(hit.sources))
+                if part
+            )
         )
         snippet = textwrap.fill(
-            " ".join(hit.snippet.split()),
+            " ".join(marked(hit.snippet, color=color).split()),
             width=width,
             initial_indent="    ",
             subsequent_indent="    ",
         )
-        lines += ["", f"{number:>2}. {title}", f"    {byline}", f"    {hit.url}", snippet]
+        lines += [
+            "",
+            f"{number:>2}. {title}",
+            f"    {byline}",
+            f"    {printable(hit.url)}",
+            snippet,
+        ]
     return "\n".join(lines)

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from kompas_crawler.commands._output import add_db_argument, database_url
+from kompas_crawler.storage.database import database_url as resolved_url
 
 DEFAULT_PORT = 8001
 
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         serve,
     )
 
-    path, immutable = prepare_archive(database_url(args))
+    path, immutable = prepare_archive(resolved_url(*database_url(args)))
     sock = listening_socket(args.host, args.port)
     if not is_loopback(args.host):
         print(

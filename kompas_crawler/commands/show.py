@@ -18,6 +18,7 @@ from kompas_crawler.commands._output import (
     add_db_argument,
     add_json_argument,
     print_json,
+    printable,
     reading,
     terminal_width,
     wib,
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         meta = find_article(engine, args.key)
         if meta is None:
             raise KompasError(
-                f"no article {args.key!r} in the archive (try `kompas-crawler search`)"
+                printable(f"no article {args.key!r} in the archive (try `kompas-crawler search`)")
             )
         article = load_article(engine, meta["url"])
         versions = load_revisions(engine, meta["url"])
@@ -174,4 +175,4 @@ def render(
         lines.append("")
         for paragraph in article.body.split("\n"):
             lines.append(textwrap.fill(paragraph, width=width) if paragraph.strip() else "")
-    return "\n".join(lines)
+    return printable("\n".join(lines))

@@ -34,7 +34,13 @@ def crawl(server: OfflineServer, database_url: str, *scrapy_args: str) -> int:
         ),
     }
     command = [sys.executable, "-m", "scrapy", "crawl", "kompas_global"]
-    return subprocess.call([*command, *LOCAL_CRAWL_SETTINGS, *scrapy_args], env=env)
+    process = subprocess.Popen([*command, *LOCAL_CRAWL_SETTINGS, *scrapy_args], env=env)
+    while True:
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            # Ctrl-C reached the crawl too: it stops cleanly, and its exit status is the answer.
+            continue
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -114,6 +114,20 @@ def parse_max_pages(value: str | int | None) -> int | None:
     return pages
 
 
+# The -a arguments the spider takes; Scrapyd adds _job to every run it schedules.
+ARGUMENTS = ("start_date", "end_date", "max_pages", "refresh")
+_SCHEDULER_ARGUMENTS = ("_job",)
+
+
+def check_argument_names(names: Iterable[str]) -> None:
+    """ConfigError naming the accepted arguments if any name is not one of them."""
+    unknown = sorted(set(names) - set(ARGUMENTS) - set(_SCHEDULER_ARGUMENTS))
+    if unknown:
+        raise ConfigError(
+            f"unknown spider argument -a {unknown[0]}; the accepted ones: {', '.join(ARGUMENTS)}"
+        )
+
+
 class KompasGlobalSpider(scrapy.Spider):
     """Walks https://indeks.kompas.com/?site=global (or each day of a range) and stores every
     Global article it lists, whole and under its canonical URL."""
@@ -130,6 +144,7 @@ class KompasGlobalSpider(scrapy.Spider):
         *args: Any,
         **kwargs: Any,
     ) -> None:
+        check_argument_names(kwargs)
         super().__init__(*args, **kwargs)
         given = {"start_date": start_date, "end_date": end_date, "max_pages": max_pages}
         # The -a arguments, as given: the run record stores them.
@@ -154,7 +169,8 @@ class KompasGlobalSpider(scrapy.Spider):
         try:
             spider = super().from_crawler(crawler, *args, **kwargs)
         except ConfigError as error:
-            # One readable line before Scrapy's traceback; the bootstrap fails, the exit code is 1.
+            # The crawl commands check arguments before this (exit 2, one line); started any
+            # other way (a script, Scrapyd), the bootstrap fails with this line first.
             logger.critical("Cannot start: %s", error)
             raise
         assert isinstance(spider, KompasGlobalSpider)

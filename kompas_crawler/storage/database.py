@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from kompas_crawler.errors import ConfigError
+from kompas_crawler.masking import mask_credentials
 from kompas_crawler.storage.migrate import (
     SCHEMA_LOCK,
     SCHEMA_VERSION,
@@ -81,6 +83,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+def _sqlite_read_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # No journal_mode: setting it writes to the file, which a read-only archive refuses.
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
 def _sqlite_path(url: str) -> Path | None:
     parsed = make_url(url)
     database = parsed.database
@@ -93,8 +102,52 @@ def shown(url: str) -> str:
     """The URL as error messages and logs show it: any password masked."""
     try:
         return repr(make_url(url).render_as_string(hide_password=True))
-    except ArgumentError:
-        return repr(url)
+    except (ArgumentError, ValueError):
+        return repr(mask_credentials(url))
+
+
+def database_url(value: str, option: str = SETTING) -> str:
+    """A database URL from what the user gave: a SQLAlchemy URL, or a plain path to a SQLite
+    file (``data/demo.db``). ConfigError naming ``option`` (``--db``, the setting) otherwise."""
+    text = value.strip()
+    if not text:
+        raise ConfigError(f"{option} is empty: give a database URL or the path of a SQLite file")
+    if "://" not in text:
+        if "@" in text.split("/", 1)[0]:  # user:password@host/db: a URL missing its scheme
+            raise ConfigError(
+                f"{option}={shown(text)} looks like a database URL without its scheme; "
+                "use e.g. postgresql+psycopg://user@host/db"
+            )
+        return f"sqlite:///{text}"
+    try:
+        parsed = make_url(text)
+        parsed.port  # noqa: B018 (parsed lazily: a bad port raises here, not later)
+    except (ArgumentError, ValueError) as error:
+        raise ConfigError(
+            f"{option}={shown(text)} is not a usable database URL ({_reason(error)}); "
+            "use e.g. sqlite:///data/kompas.db or postgresql+psycopg://user@host/db"
+        ) from error
+    return text
+
+
+def archive_files(value: str) -> list[Path]:
+    """The files a SQLite archive is made of (the database, its -wal, -shm and -journal); none
+    for other databases."""
+    path = _sqlite_path(database_url(value))
+    if path is None:
+        return []
+    return [path, *(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal"))]
+
+
+def _read_only_url(url: str) -> tuple[str, bool]:
+    """(URL, read-only?) for reading a SQLite archive: a file or folder that cannot be written
+    (a snapshot, a shared drive, a read-only mount) is opened read-only, immutable when even the
+    folder is (no -shm can be made there, and nobody can be writing)."""
+    path = _sqlite_path(url)
+    if path is None or (os.access(path, os.W_OK) and os.access(path.parent or Path("."), os.W_OK)):
+        return url, False
+    mode = "immutable=1" if not os.access(path.parent or Path("."), os.W_OK) else "mode=ro"
+    return f"sqlite:///file:{path.resolve()}?{mode}&uri=true", True
 
 
 def _reason(error: BaseException) -> str:
@@ -103,7 +156,7 @@ def _reason(error: BaseException) -> str:
     return " ".join(reason.split())
 
 
-def _engine(url: str) -> Engine:
+def _engine(url: str, option: str = SETTING, *, read_only: bool = False) -> Engine:
     options: dict[str, Any] = {}
     try:
         parsed = make_url(url)
@@ -112,7 +165,7 @@ def _engine(url: str) -> Engine:
         engine = create_engine(parsed, **options)
     except (ArgumentError, NoSuchModuleError, ValueError) as error:
         raise ConfigError(
-            f"{SETTING}={shown(url)} is not a usable database URL ({error}); "
+            f"{option}={shown(url)} is not a usable database URL ({_reason(error)}); "
             "use e.g. sqlite:///data/kompas.db or postgresql+psycopg://user@host/db"
         ) from error
     except ImportError as error:
@@ -122,10 +175,10 @@ def _engine(url: str) -> Engine:
             else ""
         )
         raise ConfigError(
-            f"{SETTING}={shown(url)} needs a database driver that is not installed ({error}){hint}"
+            f"{option}={shown(url)} needs a database driver that is not installed ({error}){hint}"
         ) from error
     if is_sqlite(engine):
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_read_pragmas if read_only else _sqlite_pragmas)
     return engine
 
 
@@ -158,8 +211,9 @@ def _pg_fts(connection: Connection) -> None:
         connection.execute(text(_PG_FTS_INDEX))
 
 
-def open_archive(url: str) -> Engine:
+def open_archive(url: str, option: str = SETTING) -> Engine:
     """Open (creating if needed) the archive for writing; a clear ConfigError if it cannot be."""
+    url = database_url(url, option)
     if url.startswith("sqlite"):
         path = _sqlite_path(url)
         if path is not None:
@@ -168,9 +222,9 @@ def open_archive(url: str) -> Engine:
             except OSError as error:
                 folder = str(path.parent)
                 raise ConfigError(
-                    f"{SETTING}={shown(url)}: cannot create folder {folder!r} ({error.strerror})"
+                    f"{option}={shown(url)}: cannot create folder {folder!r} ({error.strerror})"
                 ) from error
-    engine = _engine(url)
+    engine = _engine(url, option)
     try:
         upgrade_if_older(engine, shown(url), _sqlite_path(url))
         with engine.begin() as connection:
@@ -194,18 +248,22 @@ def open_archive(url: str) -> Engine:
     except SQLAlchemyError as error:
         engine.dispose()
         raise ConfigError(
-            f"{SETTING}={shown(url)}: cannot open the database for writing ({_reason(error)})"
+            f"{option}={shown(url)}: cannot open the database for writing ({_reason(error)})"
         ) from error
     return engine
 
 
-def open_existing_archive(url: str) -> Engine:
-    """Open an archive for reading; a clear ConfigError if it is missing or not an archive."""
+def open_existing_archive(url: str, option: str = SETTING) -> Engine:
+    """Open an archive for reading (read-only where it cannot be written); a clear ConfigError
+    if it is missing or not an archive. ``option`` names where the URL came from."""
+    url = database_url(url, option)
+    read_only = False
     if url.startswith("sqlite"):
         path = _sqlite_path(url)
         if path is not None and not path.is_file():
-            raise ConfigError(f"no archive at {str(path)!r} (set {SETTING} or --db)")
-    engine = _engine(url)
+            raise ConfigError(f"no archive at {str(path)!r} (from {option})")
+        url, read_only = _read_only_url(url)
+    engine = _engine(url, option, read_only=read_only)
     try:
         tables = set(inspect(engine).get_table_names())
     except SQLAlchemyError as error:

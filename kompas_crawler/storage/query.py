@@ -75,6 +75,44 @@ class QueryError(KompasError):
     """A search query, date or filter the archive cannot answer."""
 
 
+# Bounds on what a query may ask, so a pasted page or a runaway script gets one line at once
+# rather than minutes of work: the query's length and words, and any count of rows asked for.
+MAX_QUERY_CHARS = 20_000
+MAX_QUERY_TERMS = 64
+MAX_COUNT = 1_000_000_000
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_SYNTAX = re.compile(r'["()*:]|\b(?:AND|OR|NOT|NEAR)\b')
+
+
+def bounded_query(query: str) -> str:
+    """The query as searched: control characters as spaces; when it is plain words (no FTS5
+    syntax), each word once. QueryError when it is longer than the archive will search."""
+    text = _CONTROL.sub(" ", query)
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(
+            f"the search query is {len(text):,} characters long; at most "
+            f"{MAX_QUERY_CHARS:,} are searched"
+        )
+    plain = not _SYNTAX.search(text)
+    words = text.split()
+    if plain:  # FTS5 ignores case: "NATO nato" is one word
+        firsts: dict[str, str] = {}
+        for word in words:
+            firsts.setdefault(word.casefold(), word)
+        words = list(firsts.values())
+    if len(words) > MAX_QUERY_TERMS:
+        raise QueryError(
+            f"the search query has {len(words):,} words; at most {MAX_QUERY_TERMS} are searched"
+        )
+    return " ".join(words) if plain else text
+
+
+def check_count(value: int | None, option: str) -> None:
+    """QueryError unless ``value`` (a limit, a top-N) is None or between 1 and MAX_COUNT."""
+    if value is not None and not 1 <= value <= MAX_COUNT:
+        raise QueryError(f"{option} must be between 1 and {MAX_COUNT:,}, not {value}")
+
+
 @dataclass(frozen=True)
 class Filters:
     """Which articles a search, a stats run or an export covers. Empty means all."""
@@ -466,8 +504,8 @@ def search(
     ``use_fts=False`` forces the LIKE scan used where there is no full-text index.
     """
     filters = filters or Filters()
-    if limit < 1:
-        raise QueryError(f"--limit must be at least 1, not {limit}")
+    check_count(limit, "--limit")
+    query = bounded_query(query)
     if use_fts is None:
         use_fts = has_fts(engine)
     try:
@@ -730,8 +768,8 @@ def iter_articles(
     bylines, sources and tags are fetched with one query per kind.
     """
     filters = filters or Filters()
-    if limit is not None and limit < 1:
-        raise QueryError(f"--limit must be at least 1, not {limit}")
+    check_count(limit, "--limit")
+    query = None if query is None else bounded_query(query)
     columns = [_A.c[name] for name in EXPORT_FIELDS if name not in _LIST_FIELDS]
     try:
         where = _selection(engine, filters, query, use_fts)
@@ -757,9 +795,16 @@ def count_articles(
     engine: Engine, filters: Filters | None = None, *, query: str | None = None
 ) -> int:
     """How many articles ``iter_articles`` would yield without a limit."""
+    query = None if query is None else bounded_query(query)
     where = _selection(engine, filters or Filters(), query, None)
-    with engine.connect() as connection:
-        return connection.execute(select(func.count()).select_from(_A).where(*where)).scalar_one()
+    try:
+        with engine.connect() as connection:
+            statement = select(func.count()).select_from(_A).where(*where)
+            return int(connection.execute(statement).scalar_one())
+    except DBAPIError as error:
+        if query is not None and _is_query_error(error):
+            raise _query_error(query, error) from error
+        raise
 
 
 # ---------------------------------------------------------------------------- one article
@@ -773,7 +818,7 @@ def find_article(engine: Engine, key: str) -> dict[str, Any] | None:
         conditions.append(_A.c.url == canonical)
     if from_url := article_id_from_url(key):
         conditions.append(_A.c.article_id == from_url)
-    if key.isdigit():
+    if key.isdigit() and int(key) <= MAX_COUNT * MAX_COUNT:  # beyond any row id (and int64)
         conditions.append(_A.c.id == int(key))
     columns = (
         _A.c.id,
@@ -835,6 +880,8 @@ def stats(
     runs: int = 5,
 ) -> dict[str, Any]:
     """Totals, articles per WIB day or month, top names, fill rates and the last crawl runs."""
+    check_count(top, "--top")
+    check_count(runs, "--runs")
     filters = filters or Filters()
     where = filter_clauses(filters)
     selected = select(_A.c.id).where(*where)
