@@ -8,7 +8,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.downloadermiddlewares import robotstxt
+from scrapy.downloadermiddlewares import redirect, robotstxt
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from scrapy.robotstxt import RobotParser
@@ -142,3 +142,18 @@ class RobotsTxtMiddleware(robotstxt.RobotsTxtMiddleware):
         parser = await super().robot_parser(request)
         stored = self._parsers.get(urlparse_cached(request).netloc)
         return parser if isinstance(stored, Deferred) else stored
+
+
+class MetaRefreshMiddleware(redirect.MetaRefreshMiddleware):
+    """Scrapy's meta-refresh redirects, without letting one unreadable ``<base href>``
+    (``http://[zz]/``) turn the page into a download error: such a page is passed on as it is."""
+
+    # No spider argument (Scrapy 2.13+ style), unlike the method it overrides.
+    def process_response(  # type: ignore[override]
+        self, request: Request, response: Response
+    ) -> Request | Response:
+        try:
+            return super().process_response(request, response)
+        except ValueError as error:
+            logger.info("Unreadable base or refresh URL on %s (%s): page kept", response.url, error)
+            return response

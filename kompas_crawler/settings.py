@@ -63,6 +63,9 @@ DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     # Scrapy 2.19's own lets requests through while robots.txt is still downloading (see ours).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "kompas_crawler.middlewares.RobotsTxtMiddleware": 100,
+    # Scrapy's raises on a page whose <base href> no URL parser reads, losing the page.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "kompas_crawler.middlewares.MetaRefreshMiddleware": 580,
     # Between RedirectMiddleware (600) and DownloaderStats (850); see the middleware's docstring.
     "kompas_crawler.middlewares.OfflineMirrorMiddleware": 650,
     # Between the mirror (650) and HttpCompressionMiddleware (590): real URLs, raw payloads.
