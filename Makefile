@@ -45,7 +45,7 @@ demo: $(STAMP)
 # System packages first (Chromium for the browser test), then every test.
 test: $(STAMP)
 	tools/system-packages.sh
-	$(BIN)/python -m pytest $(ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile $(ARGS)
 
 lint: $(STAMP)
 	$(PIP) -e '.[dev]'

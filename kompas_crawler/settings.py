@@ -45,8 +45,9 @@ COOKIES_ENABLED = False
 # listing's requests, and Scrapy's default of 100 spends the crawl loop creating tasks; 4 was
 # faster in every round of benchmarks/raw_archive.py on the 2,000-article mirror.
 CONCURRENT_ITEMS = 4
-# A cron job needs no remote control: no telnet console listening on a port.
+# A cron job needs no remote control: no telnet console, no remote-control HTTP port.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 
 ITEM_PIPELINES: dict[str, int] = {
     # First, so articles later dropped count in the run's fill rates (kompas_crawler.health).

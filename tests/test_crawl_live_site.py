@@ -140,3 +140,12 @@ def test_the_demo_site_with_2026_days_stores_exact_people(tmp_path):
         article = stored(tmp_path / "kompas.db", spec)
         if spec.era == "2026":
             assert (article.writers, article.editors) == expected_people(spec), spec.url
+
+
+def test_a_crawl_opens_no_listener(live_crawl):
+    # Cron needs neither Scrapy's telnet console nor its remote-control HTTP port.
+    _, database, _, _ = live_crawl
+    log = next((database.parent / "data" / "logs").glob("crawl-*.log")).read_text("utf-8")
+    assert "Telnet console listening" not in log
+    assert "Remote control HTTP server listening" not in log
+    assert "Crawl run 1 started" in log

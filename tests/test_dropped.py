@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from kompas_crawler.offline import OfflineServer, Reply
+from kompas_crawler.storage.archive import ArchiveWriter
 from kompas_crawler.storage.database import open_archive
 from kompas_crawler.storage.dropped import (
     dropped_counts,
@@ -23,6 +24,7 @@ from kompas_crawler.storage.dropped import (
     remember_dropped,
 )
 from tests.crawling import old_site, query, run_crawl
+from tests.test_archive import make_article
 
 T0 = datetime(2026, 12, 1, 0, 0)
 URL = "https://www.kompas.com/global/read/2024/06/30/090600270/rusia-desak"
@@ -78,11 +80,10 @@ def test_given_up_articles_are_kept_but_never_due(engine: Engine) -> None:
     assert dropped_counts(engine) == {"remembered": 1, "given_up": 1}
 
 
-def test_missing_captures_only_when_the_archive_keeps_captures(engine: Engine) -> None:
-    assert missing_captures(engine) is None
-    with engine.begin() as connection:
-        connection.execute(text("CREATE TABLE captures (url TEXT, warc TEXT)"))
-    assert missing_captures(engine) == 0  # no article stored, none missing
+def test_missing_captures_counts_stored_articles_without_one(engine: Engine) -> None:
+    assert missing_captures(engine) == 0
+    ArchiveWriter(engine).save_batch([make_article(0)], datetime(2026, 4, 1))
+    assert missing_captures(engine) == 1  # stored without a capture (WARC capture off)
 
 
 def test_a_dropped_article_waits_then_is_stored_and_forgotten(tmp_path: Path) -> None:

@@ -61,7 +61,9 @@ class Result:
         """The documented status (make: its own failure naming the crawler's), one line saying
         ``line``, no traceback."""
         assert "Traceback" not in self.stderr and "Logging error" not in self.stderr
-        said = [text for text in self.stderr.splitlines() if line in text]
+        # (The stats Scrapy dumps into its log hold the summary too, as kompas/run/summary.)
+        lines = [text for text in self.stderr.splitlines() if not text.lstrip().startswith("'")]
+        said = [text for text in lines if line in text]
         assert len(said) == 1, self.stderr
         if self.entry == "make":
             assert (self.code != 0) == (status != 0)

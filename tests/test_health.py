@@ -196,7 +196,7 @@ def test_a_run_reading_no_writer_is_degraded_even_quietly(tmp_path: Path) -> Non
     assert data["reason"].startswith("run degraded: writers filled in 0% of 12 articles")
     assert data["runs"][0]["fill_rates"]["writers"] == 0.0
     assert data["runs"][0]["fill_rates"]["body"] == 1.0
-    assert data["missing_captures"] is None  # this archive keeps no captures
+    assert data["missing_captures"] == 0  # every stored article has its raw capture
 
 
 def test_health_of_a_clean_archive(tmp_path: Path) -> None:

@@ -178,7 +178,8 @@ def test_broken_article_page_has_no_article(site: OfflineSite) -> None:
     (spec,) = site.broken_articles()
     page = response(site, spec.url)
     article = parse_article(page, spec.published)
-    assert article.body is None and article.published_at is None
+    # No body, so it is dropped; its time is only the URL's, and says so.
+    assert article.body is None and article.fallbacks[-1:] == ["published_at"]
     assert render_article(spec) == page.text
 
 

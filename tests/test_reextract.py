@@ -78,7 +78,7 @@ def test_an_empty_archive_is_rebuilt_from_the_warc_files_alone(
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["new"] == 29 and report["updated"] == 0
-    assert report["failed"] == {"missing_published_at": 1}  # the demo site's broken page
+    assert report["failed"] == {"missing_body": 1}  # the demo site's broken page
     assert archive_snapshot(rebuilt) == archive_snapshot(crawl.database)
     assert query(rebuilt, READ_FROM) == query(crawl.database, READ_FROM)
     indexed = (

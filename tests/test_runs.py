@@ -88,7 +88,7 @@ def test_the_run_record_holds_the_headline_counts(demo_run: dict[str, Any]) -> N
         "200": stats["downloader/response_status_count/200"]
     }
     assert (row["articles_new"], row["articles_updated"], row["articles_unchanged"]) == (29, 0, 0)
-    assert json.loads(row["dropped_by_reason"]) == {"missing_published_at": 1}  # the broken page
+    assert json.loads(row["dropped_by_reason"]) == {"missing_body": 1}  # the broken page
     assert row["errors"] == stats.get("log_count/ERROR", 0) == 0
     assert row["pid"] and row["host"]
     assert f"Crawl run {row['id']}: run ok (29 new" in demo_run["log"]

@@ -128,6 +128,6 @@ def render(report: dict[str, Any]) -> str:
         )
     else:
         parts.append("No dropped articles remembered.")
-    if report["missing_captures"] is not None:
+    if report["missing_captures"]:
         parts.append(f"Stored articles without a raw capture: {report['missing_captures']}")
     return "\n\n".join(parts)

@@ -456,7 +456,9 @@ class KompasGlobalSpider(scrapy.Spider):
         """An article page that never came is remembered, to be tried again later."""
         canonical = failure.request.cb_kwargs.get("canonical")  # type: ignore[attr-defined]
         reason = self.log_failure(failure)
-        if canonical:
+        # "ignored": refused on our side (robots.txt, a closing crawl), nothing the site did: the
+        # next run asks again as for any article not yet stored, without a backoff.
+        if canonical and reason != "ignored":
             self.remember_dropped(canonical, reason)
 
     def log_failure(self, failure: Failure) -> str:

@@ -151,19 +151,9 @@ def dropped_counts(engine: Engine) -> dict[str, int]:
     return {"remembered": int(total), "given_up": int(given_up)}
 
 
-def missing_captures(engine: Engine) -> int | None:
-    """Stored articles with no raw capture, when the archive keeps captures (a ``captures``
-    table with a ``url`` column); None when it does not."""
-    inspector = inspect(engine)
-    if not inspector.has_table("captures"):
-        return None
-    if "url" not in {column["name"] for column in inspector.get_columns("captures")}:
-        return None
-    captures = Table("captures", MetaData(), autoload_with=engine)
-    query = (
-        select(func.count())
-        .select_from(articles)
-        .where(articles.c.url.not_in(select(captures.c.url)))
-    )
+def missing_captures(engine: Engine) -> int:
+    """Stored articles with no raw capture to re-read them from (stored before capture began,
+    or with KOMPAS_WARC_ENABLED off)."""
+    query = select(func.count()).select_from(articles).where(articles.c.capture_id.is_(None))
     with engine.connect() as connection:
         return int(connection.execute(query).scalar_one())
