@@ -15,7 +15,6 @@ from typing import cast
 
 from sqlalchemy import (
     Engine,
-    MetaData,
     Table,
     delete,
     func,
