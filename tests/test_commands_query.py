@@ -219,7 +219,10 @@ def test_show_by_row_id(capsys: pytest.CaptureFixture[str], db: str) -> None:
 # ---------------------------------------------------------------------------- stats
 
 
-def test_stats_terminal(capsys: pytest.CaptureFixture[str], db: str) -> None:
+def test_stats_terminal(
+    capsys: pytest.CaptureFixture[str], db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # tables fit the terminal: make it a wide one
     code, out, _ = run(capsys, "stats", "--db", db)
     assert code == 0
     for expected in (
