@@ -83,14 +83,23 @@ _DATEPARSER_MAX_LEN = 120
 _SPACE = re.compile(r"\s+")
 
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+# Control characters (terminal escapes among them) are never text: each becomes a space.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_ODD = re.compile(_INVISIBLE.pattern[:-1] + _CONTROL.pattern[1:-1] + "]")
+
+
+def strip_controls(text: str) -> str:
+    """``text`` with each control character (but tab and newlines) replaced by a space."""
+    return _CONTROL.sub(" ", text)
 
 
 def clean_text(text: Any) -> str | None:
-    """Whitespace collapsed, invisible characters dropped; None when nothing is left."""
+    """Whitespace collapsed, invisible and control characters dropped; None when nothing is
+    left."""
     if not isinstance(text, str):
         return None
-    if _INVISIBLE.search(text):
-        text = _INVISIBLE.sub("", text)
+    if _ODD.search(text):  # one search on the common path: most text has neither
+        text = strip_controls(_INVISIBLE.sub("", text))
     # str.split() knows every Unicode space (NBSP included) and beats a regex substitution.
     return " ".join(text.split()) or None
 

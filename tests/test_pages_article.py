@@ -425,3 +425,14 @@ def test_unparsable_links_and_base_href_do_not_cost_the_article():
     article = parse_article(drifted(head, body=body), FETCHED_AT)
     assert article.body == "Awal tautan akhir."
     assert article.related_urls == []
+
+
+def test_control_characters_never_reach_a_field():
+    # Found by tests/test_fuzz_pages.py: a terminal escape inside JSON-LD articleBody.
+    ld = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": '
+        '"Judul\\u001b]0;pwned\\u0007", "articleBody": "\\u001b[2JAwal.\\nAkhir\\u0000."}</script>'
+    )
+    article = parse_article(drifted(ld, body=""), FETCHED_AT)
+    assert article.body == "[2JAwal.\n\nAkhir ."
+    assert article.title == "Judul ]0;pwned"

@@ -698,7 +698,7 @@ def _ld_nodes(data: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
 def _paragraphs_element(text: str) -> Element:
     """JSON-LD ``articleBody`` text as a ``<div>`` of ``<p>`` (one a line), for the body reader."""
     container = etree.Element("div")
-    for line in text.splitlines():
+    for line in p.strip_controls(text).splitlines():
         if line.strip():
             etree.SubElement(container, "p").text = line
     return container
