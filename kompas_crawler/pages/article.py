@@ -137,6 +137,13 @@ def is_article_page(response: TextResponse) -> bool:
     return any(article_id(url) for url in _CANONICAL(root))
 
 
+def base_url(response: TextResponse) -> str:
+    """What the page's relative links are relative to: its ``<base href>`` when a URL parser
+    can read it, else the page's own URL."""
+    base = _BASE_HREF(html_root(response))
+    return (join_url(response.url, base[0]) if base else None) or response.url
+
+
 def html_root(response: TextResponse) -> Element:
     """The page parsed once with lxml (cached per response); an empty ``<html>`` if unparsable."""
     root = _ROOTS.get(response)
@@ -484,9 +491,7 @@ class _ArticlePage:
             self.loader.add_value("image_caption", image.get("alt"))
 
     def _base_url(self) -> str:
-        base = _BASE_HREF(self.root)
-        joined = join_url(self.response.url, base[0]) if base else None
-        return joined or self.response.url
+        return base_url(self.response)
 
     def _text_of(self, token: str, tag: str | None = None) -> str | None:
         element = self.index.first(token, tag)

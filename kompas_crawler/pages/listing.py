@@ -18,14 +18,13 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 from scrapy.http import TextResponse
 
-from kompas_crawler.pages.article import html_root
+from kompas_crawler.pages.article import base_url, html_root
 from kompas_crawler.processors import unique
 from kompas_crawler.urls import INDEX_HOST, canonical_url, is_global_article_url, join_url
 
 logger = logging.getLogger(__name__)
 
 _LINKS = etree.XPath("//a[@href]")
-_BASE_HREF = etree.XPath("//head/base/@href")
 _NEXT_LINKS = CSSSelector(
     "div.paging__wrap a.paging__link--next, div.paging__wrap a[rel~=next], "
     "a.paging__link[rel~=next]"
@@ -59,7 +58,7 @@ def parse_listing(response: TextResponse) -> Listing:
     """Global article URLs (canonical, page order, no repeats) and the absolute next-page URL."""
     root = html_root(response)
     listing = Listing(layout=_layout(root))
-    base = _base_url(response, root)
+    base = base_url(response)
     listing.article_urls = _article_urls(base, root, listing)
     if listing.article_urls and listing.layout == "unknown":
         listing.fallbacks.append("article_urls")
@@ -78,11 +77,6 @@ def is_listing_page(response: TextResponse) -> bool:
 
 def _layout(root: etree._Element) -> str:
     return next((name for name, markers in _LAYOUTS if markers(root)), "unknown")
-
-
-def _base_url(response: TextResponse, root: etree._Element) -> str:
-    base = _BASE_HREF(root)
-    return (join_url(response.url, base[0]) if base else None) or response.url
 
 
 def _article_urls(base: str, root: etree._Element, listing: Listing) -> list[str]:
