@@ -27,7 +27,7 @@ from scrapy.utils.defer import deferred_from_coro
 from kompas_crawler.capture.records import payload_digest
 from kompas_crawler.capture.warc import Exchange, Original, WarcFiles, recover_open_files
 from kompas_crawler.pipelines.store import archive_engine, pending_captures
-from kompas_crawler.storage.captures import find_original
+from kompas_crawler.storage.captures import find_original, newest_capture_id
 from kompas_crawler.urls import article_id
 
 logger = logging.getLogger(__name__)
@@ -62,6 +62,9 @@ class CaptureMiddleware:
         self.crawler = crawler
         self.files = files
         self.originals: dict[str, Original] = {}  # payload digest -> its response capture
+        # Whether the archive indexed captures before this crawl; until known, None. Without
+        # any, this run's own (in originals) are all a revisit can refer to: no lookups.
+        self.archive_has_captures: bool | None = None
         self.failed = False
 
     @classmethod
@@ -114,7 +117,12 @@ class CaptureMiddleware:
         return response
 
     def _indexed_original(self, digest: str) -> Original | None:
-        found = find_original(archive_engine(self.crawler), digest)
+        engine = archive_engine(self.crawler)
+        if self.archive_has_captures is None:
+            self.archive_has_captures = newest_capture_id(engine) is not None
+        if not self.archive_has_captures:
+            return None
+        found = find_original(engine, digest)
         if found is None:
             return None
         original = Original(*found)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import gzip
 import io
 import logging
 import os
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
+from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
@@ -38,6 +40,28 @@ from kompas_crawler.capture.records import (
 logger = logging.getLogger(__name__)
 
 WARC_VERSION = "1.1"
+# Each record is its own gzip member, compressed here rather than by warcio's writer, which uses
+# level 9: on a 140 KB article page that takes about twice level 6's time for 2% fewer bytes.
+GZIP_LEVEL = 6
+# Builds the records; what it writes is never used (records are written by _member).
+_BUILDER = WARCWriter(io.BytesIO(), gzip=False, warc_version=WARC_VERSION)
+
+
+def _member(record: ArcWarcRecord) -> bytes:
+    """One WARC record as a gzip member of its own, ready to append to a ``.warc.gz``."""
+    buffer = io.BytesIO()
+    WARCWriter(buffer, gzip=False, warc_version=WARC_VERSION).write_record(record)
+    return gzip.compress(buffer.getvalue(), compresslevel=GZIP_LEVEL, mtime=0)
+
+
+def _write_all(out: BinaryIO, data: bytes) -> None:
+    """Write all of data to an unbuffered file (a raw write may take only part of it)."""
+    view = memoryview(data)
+    while view:
+        written = out.write(view)
+        if not written:
+            raise OSError(errno.EIO, "the file took no bytes")
+        view = view[written:]
 
 
 @dataclass(frozen=True)
@@ -82,7 +106,6 @@ class WarcFiles:
         (identical-payload-digest profile), then its ``request``; OSError leaves the file as it
         was before this record."""
         out = self._current()
-        writer = WARCWriter(out, gzip=True, warc_version=WARC_VERSION)
         digest = payload_digest(exchange.payload)
         date = warc_date(exchange.fetched_at)
         http_headers = StatusAndHeaders(
@@ -91,7 +114,7 @@ class WarcFiles:
             protocol=exchange.protocol,
         )
         if original is None:
-            record = writer.create_warc_record(
+            record = _BUILDER.create_warc_record(
                 exchange.url,
                 RESPONSE,
                 payload=io.BytesIO(exchange.payload),
@@ -100,7 +123,7 @@ class WarcFiles:
                 warc_headers_dict={"WARC-Date": date, "WARC-Payload-Digest": digest},
             )
         else:
-            record = writer.create_revisit_record(
+            record = _BUILDER.create_revisit_record(
                 exchange.url,
                 digest,
                 original.url,
@@ -108,7 +131,7 @@ class WarcFiles:
                 http_headers=http_headers,
                 warc_headers_dict={"WARC-Date": date},
             )
-        request = writer.create_warc_record(
+        request = _BUILDER.create_warc_record(
             exchange.url,
             "request",
             http_headers=StatusAndHeaders(
@@ -122,11 +145,11 @@ class WarcFiles:
                 "WARC-Concurrent-To": record.rec_headers.get_header("WARC-Record-ID"),
             },
         )
+        response_member = _member(record)
         offset = out.tell()
+        length = len(response_member)
         try:
-            writer.write_record(record)
-            length = out.tell() - offset
-            writer.write_record(request)
+            _write_all(out, response_member + _member(request))
         except OSError:
             self._undo(offset)
             raise
@@ -165,13 +188,11 @@ class WarcFiles:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.serial += 1
         self.name = f"kompas-{self.started:%Y%m%dT%H%M%SZ}-{os.getpid()}-{self.serial:05d}{SUFFIX}"
-        # Unbuffered: each record reaches the file whole as it is written (warcio writes a few
-        # compressed chunks a record), and after a failed write nothing is left in a buffer to
-        # fail again on truncate or close.
+        # Unbuffered: each exchange reaches the file in one write as it is made, and after a
+        # failed write nothing is left in a buffer to fail again on truncate or close.
         out = open(self.folder / (self.name + ".open"), "xb", buffering=0)  # noqa: SIM115
         fcntl.flock(out.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         self.file = out
-        writer = WARCWriter(out, gzip=True, warc_version=WARC_VERSION)
         info = {
             "software": self.software,
             "format": "WARC File Format 1.1",
@@ -179,7 +200,7 @@ class WarcFiles:
             "hostname": socket.gethostname(),
         }
         try:
-            writer.write_record(writer.create_warcinfo_record(self.name, info))
+            _write_all(out, _member(_BUILDER.create_warcinfo_record(self.name, info)))
         except OSError:
             self._undo(0)
             raise

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, Table, select
+from sqlalchemy import Engine, Table, func, select
 
 from kompas_crawler.capture.records import RESPONSE, REVISIT, CaptureRef
 from kompas_crawler.storage.archive import _find_row_id, articles, to_aware_utc
@@ -32,6 +32,13 @@ def _ref(row: dict[str, object]) -> CaptureRef:
 
 
 _FIELDS = [captures.c[name] for name in CaptureRef.__dataclass_fields__]
+
+
+def newest_capture_id(engine: Engine) -> int | None:
+    """The id of the newest indexed capture; None when the archive has none."""
+    with engine.connect() as connection:
+        found = connection.execute(select(func.max(captures.c.id))).scalar()
+    return None if found is None else int(found)
 
 
 def find_original(engine: Engine, digest: str) -> tuple[str, datetime] | None:
