@@ -78,6 +78,7 @@ def test_real_2017_home_page_gives_its_four_internasional_articles():
         ],
         next_page_url=None,
         layout="2017-2024",
+        other_sections=25,  # Nasional, Megapolitan, Ekonomi, Bola... articles, skipped
     )
 
 
