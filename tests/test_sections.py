@@ -4,17 +4,18 @@ site's other indexes by ``kompas-crawler crawl``, alone and sharing an archive w
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, insert
 
 from kompas_crawler.archive import Archive
 from kompas_crawler.errors import ConfigError
 from kompas_crawler.offline import OfflineServer, demo_site
 from kompas_crawler.spiders.kompas_global import KompasGlobalSpider
-from kompas_crawler.storage.runs import recent_runs
+from kompas_crawler.storage.database import open_archive
+from kompas_crawler.storage.runs import recent_runs, runs
 from kompas_crawler.urls import is_global_article_url
 from tests.crawling import last_run, query, run_crawl
 
@@ -143,3 +144,42 @@ def test_a_backfill_of_another_section_walks_its_days_and_leaves_globals_alone(
     assert query(database, "SELECT count(*) FROM index_days") == [(0,)]
     crawl(tmp_path, server, *days)
     assert query(database, "SELECT count(*) FROM index_days") == [(1,)]
+
+
+# Run records as the crawl writes them: its -a arguments under "spider"; older rows had no site.
+PAST_ARGUMENTS = [
+    {"spider": {}},
+    {"spider": {"site": "news", "max_pages": "2"}},
+    {"spider": {"start_date": "2024-06-13"}},
+    {"spider": {"site": "global"}},
+    {"max_pages": "2"},  # the oldest records: arguments not yet under "spider"
+    {"spider": {"site": "news"}},
+]
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_past_runs_are_read_per_site(
+    dialect: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if dialect == "sqlite":
+        url = f"sqlite:///{tmp_path / 'kompas.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    engine = open_archive(url)
+    try:
+        with engine.begin() as connection:
+            for arguments in PAST_ARGUMENTS:
+                row = {"spider": "kompas_global", "arguments": arguments, "status": "ok"}
+                connection.execute(insert(runs).values(**row, started_at=datetime(2024, 6, 13)))
+        sites = {
+            site: [run.arguments for run in recent_runs(engine, "kompas_global", site=site)]
+            for site in ("global", "news", "hype")
+        }
+    finally:
+        engine.dispose()
+    newest_first = PAST_ARGUMENTS[::-1]
+    assert sites["news"] == [a for a in newest_first if a.get("spider", {}).get("site") == "news"]
+    assert sites["global"] == [
+        a for a in newest_first if a.get("spider", {}).get("site", "global") == "global"
+    ]
+    assert sites["hype"] == []
