@@ -83,10 +83,13 @@ def run_outcome(stats: Mapping[str, Any]) -> tuple[str, str]:
     return OK, f"run ok ({counts})"
 
 
-def health_problems(engine: Any, spider: str, run_id: int, stats: Mapping[str, Any]) -> str:
-    """Why this run's extraction is degraded, judged against the spider's past clean runs
-    (a backfill against the fixed floors: old markup fills fields differently); "" if healthy."""
-    past = recent_runs(engine, spider, before_id=run_id)
+def health_problems(
+    engine: Any, spider: str, run_id: int, stats: Mapping[str, Any], site: str | None = None
+) -> str:
+    """Why this run's extraction is degraded, judged against the spider's past clean runs of
+    the same indeks site (a backfill against the fixed floors: old markup fills fields
+    differently); "" if healthy."""
+    past = recent_runs(engine, spider, before_id=run_id, site=site)
     backfill = bool(stats.get("kompas/run/backfill"))
     clean = [run.stats for run in past if run.status == OK and not is_backfill(run.arguments)]
     reasons = health.degraded_reasons(stats, health.floors([] if backfill else clean))
@@ -164,7 +167,8 @@ class RunRecorder:
         stats.setdefault("finish_reason", reason)
         engine = archive_engine(self.crawler)
         try:
-            problems = health_problems(engine, spider.name, self.run_id, stats)
+            site = getattr(spider, "site", None)
+            problems = health_problems(engine, spider.name, self.run_id, stats, site)
         except SQLAlchemyError as error:  # no history to judge by: still close the run record
             logger.error("Could not read past runs to judge this one's health: %s", error)
             problems = "; ".join(health.degraded_reasons(stats, health.floors([])))

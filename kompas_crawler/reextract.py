@@ -33,7 +33,7 @@ from kompas_crawler.storage.archive import (
     content_hash,
 )
 from kompas_crawler.storage.captures import captures
-from kompas_crawler.urls import article_id, canonical_url, is_global_article_url
+from kompas_crawler.urls import article_id, canonical_url
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ class Reextractor:
                 self.payloads.setdefault(ref.payload_digest, ref)
             canonical = canonical_url(record.url)
             key = article_id(canonical) if canonical else None
-            if canonical is None or key is None or not is_global_article_url(canonical):
+            if canonical is None or key is None:  # not an article page, of any section
                 others.append(ref)
                 continue
             if _in_range(canonical, self.since, self.until):

@@ -295,8 +295,9 @@ def test_second_identical_run_inserts_nothing(runs: dict[str, Run]) -> None:
 def test_demo_command_fills_an_archive(runs: dict[str, Run]) -> None:
     run = runs["demo"]
     assert run.returncode == 0, run.log[-3000:]
-    assert "Serving 61 articles at http://127.0.0.1:" in run.log  # the demo site with 2026 days
-    expected = demo_site(with_2026=True).expected_articles()
+    # The demo site with 2026 days and other sections' indexes; the crawl stores Global's.
+    assert "Serving 65 articles at http://127.0.0.1:" in run.log
+    expected = demo_site(with_2026=True, with_sections=True).expected_articles()
     assert sorted(stored(run)) == [spec.url for spec in expected]
 
 

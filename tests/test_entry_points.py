@@ -84,6 +84,8 @@ def dead_mirror() -> str:
 CONFIG_CASES = [
     (["-a", "max_page=3"], "unknown spider argument -a max_page; the accepted ones: start_date"),
     (["-a", "start_date=yesterday"], "start_date='yesterday' is not a date"),
+    (["-a", "site=News"], "spider argument site='News' is not an indeks site: use a lowercase"),
+    (["-a", "site=news,money"], "spider argument site='news,money' is not an indeks site"),
     (["-s", "DOWNLOAD_DELAY=abc"], "-s DOWNLOAD_DELAY='abc' is not valid: expected a number"),
     (["-s", "KOMPAS_REVISIT_HOUR=1"], "unknown setting -s KOMPAS_REVISIT_HOUR; the known ones"),
     (["-s", "LOG_LEVEL=LOUD"], "-s LOG_LEVEL='LOUD' is not a log level"),

@@ -178,8 +178,9 @@ def test_broken_article_page_has_no_article(site: OfflineSite) -> None:
     (spec,) = site.broken_articles()
     page = response(site, spec.url)
     article = parse_article(page, spec.published)
-    # No body, so it is dropped; its time is only the URL's, and says so.
-    assert article.body is None and article.fallbacks[-1:] == ["published_at"]
+    # No body, so it is dropped; its time and section are only the URL's, and say so.
+    assert article.body is None and article.fallbacks[-2:] == ["published_at", "section"]
+    assert article.section == "Global"
     assert render_article(spec) == page.text
 
 
@@ -262,4 +263,4 @@ def test_cli_serves_the_demo_site(tmp_path: Path) -> None:
         process.send_signal(signal.SIGINT if os.name == "posix" else signal.SIGTERM)
         process.wait(timeout=10)
     assert process.stdout is not None
-    assert "Serving 61 articles" in process.stdout.read()  # with the 2026 days
+    assert "Serving 65 articles" in process.stdout.read()  # with the 2026 days, other sections

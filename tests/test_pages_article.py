@@ -383,7 +383,7 @@ def test_malformed_json_ld_is_skipped_and_the_rest_is_read():
     )
     article = parse_article(drifted(head), FETCHED_AT)
     assert article.title == "Judul dari og:title"
-    assert article.fallbacks == ["title", "published_at", "body"]
+    assert article.fallbacks == ["title", "published_at", "section", "body"]
 
 
 def test_a_body_of_noise_only_is_no_body():

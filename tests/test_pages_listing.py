@@ -78,6 +78,7 @@ def test_real_2017_home_page_gives_its_four_internasional_articles():
         ],
         next_page_url=None,
         layout="2017-2024",
+        other_sections=25,  # Nasional, Megapolitan, Ekonomi, Bola... articles, skipped
     )
 
 
@@ -126,3 +127,69 @@ def test_page_n_plus_one_is_built_only_on_indeks_pages():
         HtmlResponse(url="https://indeks.kompas.com/?site=global", body=body, encoding="utf-8")
     )
     assert indeks.next_page_url == "https://indeks.kompas.com/?site=global&page=2"
+
+
+# How many distinct articles of each section the real 2017 home page links to.
+HOME_2017_SECTIONS = {
+    "global": {"internasional.kompas.com": 4},
+    "nasional": {"nasional.kompas.com": 7},
+    "money": {"ekonomi.kompas.com": 4},
+    "news": {
+        "nasional.kompas.com": 7,
+        "regional.kompas.com": 4,
+        "megapolitan.kompas.com": 5,
+        "internasional.kompas.com": 4,
+    },
+    "hype": {},
+}
+
+
+@pytest.mark.parametrize(("site", "hosts"), HOME_2017_SECTIONS.items())
+def test_real_2017_home_page_per_site(site: str, hosts: dict[str, int]) -> None:
+    response = load_response(shared_page("homepage_2017-09-17.html"), "https://www.kompas.com/")
+    listing = parse_listing(response, site)
+    found: dict[str, int] = {}
+    for url in listing.article_urls:
+        host = url.split("/")[2]
+        found[host] = found.get(host, 0) + 1
+    assert found == hosts
+    assert len(listing.article_urls) + listing.other_sections == 29
+
+
+def test_real_2017_home_page_site_all_keeps_every_kompas_article_once() -> None:
+    response = load_response(shared_page("homepage_2017-09-17.html"), "https://www.kompas.com/")
+    listing = parse_listing(response, "all")
+    assert len(listing.article_urls) == 29 and listing.other_sections == 0
+    # Canonical on their own hosts; the photo gallery (foto.kompas.com/photo/read) is no article.
+    assert (
+        "https://bola.kompas.com/read/2017/09/17/08575258/jadwal-indonesia-vs-myanmar-timnas-u-19-siap-rebut-posisi-ketiga"
+        in listing.article_urls
+    )
+    assert all(
+        url.startswith("https://") and ".kompas.com/read/" in url for url in listing.article_urls
+    )
+    assert not any("foto.kompas.com" in url for url in listing.article_urls)
+
+
+def test_a_news_listing_keeps_news_links_of_any_form_and_skips_the_rest() -> None:
+    links = [
+        "https://amp.kompas.com/megapolitan/read/2022/01/26/10150070/banjir?utm_source=x",
+        "//nasional.kompas.com/read/2022/01/26/14050070/rapat",
+        "/global/read/2022/01/26/20000070/perang",  # on indeks.kompas.com: folded into www
+        "https://www.kompas.com/hype/read/2022/01/26/09000070/konser",
+        "https://kompas.com.evil.example/nasional/read/2022/01/26/11000070/x",
+        "http://[zz]/read/2022/01/26/11000070/x",
+    ]
+    items = "".join(
+        f'<div class="articleItem"><a class="article-link" href="{href}">x</a></div>'
+        for href in links
+    )
+    body = f'<html><body><div class="articleList">{items}</div></body></html>'.encode()
+    url = "https://indeks.kompas.com/?site=news&date=2022-01-26"
+    listing = parse_listing(HtmlResponse(url, body=body, encoding="utf-8"), "news")
+    assert listing.article_urls == [
+        "https://megapolitan.kompas.com/read/2022/01/26/10150070/banjir",
+        "https://nasional.kompas.com/read/2022/01/26/14050070/rapat",
+        "https://www.kompas.com/global/read/2022/01/26/20000070/perang",
+    ]
+    assert (listing.other_sections, listing.bad_links) == (1, 1)

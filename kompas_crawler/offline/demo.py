@@ -74,7 +74,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, scrapy_args = parser.parse_known_args(argv)
     if scrapy_args and (args.crawl is None or scrapy_args[0] != "--"):
         parser.error(f"unrecognized arguments: {' '.join(scrapy_args)}")
-    site = generated_site(args.articles) if args.articles else demo_site(with_2026=True)
+    site = (
+        generated_site(args.articles)
+        if args.articles
+        else demo_site(with_2026=True, with_sections=True)
+    )
     site.set_mode(args.mode)
     server = OfflineServer(site, port=args.port).start()
     port = server.url.rsplit(":", 1)[1]

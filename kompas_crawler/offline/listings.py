@@ -1,5 +1,5 @@
-"""Pages of the Global archive index (``indeks.kompas.com/?site=global[&date=D][&page=N]``) in
-each listing markup: ``old`` (``div.article__list``, to mid 2024), ``2024``
+"""Pages of a section's archive index (``indeks.kompas.com/?site=global[&date=D][&page=N]``,
+``site=news``...) in each listing markup: ``old`` (``div.article__list``, to mid 2024), ``2024``
 (``div.articleList > div.articleItem > a.article-link``) and ``2026`` (the same items, 20 a
 page, no "Last" link: the live site does not tell how many pages a day has)."""
 
@@ -11,7 +11,7 @@ from datetime import date
 
 from kompas_crawler.offline.chrome import FOOTER, HEADER, esc, head
 from kompas_crawler.offline.specs import MONTHS_ID, ArticleSpec, ListingEntry
-from kompas_crawler.urls import index_url
+from kompas_crawler.urls import DEFAULT_SITE, index_url
 
 LISTING_OLD = "old"
 LISTING_2024 = "2024"
@@ -30,10 +30,13 @@ def render_listing(
     last: int,
     markup: str,
     paging: str = PAGING_LINKS,
+    *,
+    site: str = DEFAULT_SITE,
 ) -> str:
-    """One page of the Global archive index (``page`` of ``last``)."""
+    """One page of the archive index of an indeks ``site`` (``page`` of ``last``)."""
     when = f"{day.day} {MONTHS_ID[day.month - 1]} {day.year}" if day else "Terbaru"
-    top = head(f"Indeks Berita Global {when} - Kompas.com", [], index_url(day, page), [])
+    name = site.replace("-", " ").title()
+    top = head(f"Indeks Berita {name} {when} - Kompas.com", [], index_url(day, page, site), [])
     if not entries:
         items = '<div class="searchContent --emptyAlart">Tidak ada berita</div>'
     elif markup == LISTING_OLD:
@@ -45,9 +48,9 @@ def render_listing(
     else:
         items = '<div class="articleList">\n' + "\n".join(_item(e) for e in entries) + "\n</div>"
     if paging == PAGING_LINKS:
-        pager = _paging(day, page, last, with_last=markup != LISTING_2026)
+        pager = _paging(day, page, last, site, with_last=markup != LISTING_2026)
     elif paging == PAGING_SCRIPT:
-        pager = _script_paging(day, page, last)
+        pager = _script_paging(day, page, last, site)
     else:
         pager = ""
     return f"""{top}
@@ -106,28 +109,35 @@ def _old_item(entry: ListingEntry) -> str:
 
 
 def paging_link(
-    day: date | None, number: int, label: str, modifier: str = "", rel: str = ""
+    day: date | None,
+    number: int,
+    label: str,
+    modifier: str = "",
+    rel: str = "",
+    site: str = DEFAULT_SITE,
 ) -> str:
     cls = "paging__link" + (f" paging__link--{modifier}" if modifier else "")
     rel_attr = f' rel="{rel}"' if rel else ""
+    href = esc(index_url(day, number, site))
     return (
-        f'<div class="paging__item"><a class="{cls}" href="{esc(index_url(day, number))}"'
+        f'<div class="paging__item"><a class="{cls}" href="{href}"'
         f'{rel_attr} data-ci-pagination-page="{number}">{label}</a></div>'
     )
 
 
-def _paging(day: date | None, page: int, last: int, *, with_last: bool) -> str:
+def _paging(day: date | None, page: int, last: int, site: str, *, with_last: bool) -> str:
     if last <= 1:
         return ""
     items = []
     if page > 1:
-        items.append(paging_link(day, page - 1, "Prev", "prev", "prev"))
+        items.append(paging_link(day, page - 1, "Prev", "prev", "prev", site))
     for number in range(max(1, page - 2), min(last, page + 2) + 1):
-        items.append(paging_link(day, number, str(number), "active" if number == page else ""))
+        active = "active" if number == page else ""
+        items.append(paging_link(day, number, str(number), active, site=site))
     if page < last:
-        items.append(paging_link(day, page + 1, "Next", "next", "next"))
+        items.append(paging_link(day, page + 1, "Next", "next", "next", site))
         if with_last:
-            items.append(paging_link(day, last, "Last", "last"))
+            items.append(paging_link(day, last, "Last", "last", site=site))
     return (
         '<div class="paging clearfix"><div class="paging__wrap clearfix">'
         + "".join(items)
@@ -135,7 +145,7 @@ def _paging(day: date | None, page: int, last: int, *, with_last: bool) -> str:
     )
 
 
-def _script_paging(day: date | None, page: int, last: int) -> str:
+def _script_paging(day: date | None, page: int, last: int, site: str) -> str:
     """The paging as a script builds it: the link exists only as an escaped JavaScript string
     (odd pages) or not at all (even pages, where the script computes it from a number)."""
     if page >= last:
@@ -143,7 +153,7 @@ def _script_paging(day: date | None, page: int, last: int) -> str:
     if page % 2 == 0:
         script = f"var nextPage = {page + 1}; renderPaging('indeksPaging', nextPage);"
     else:
-        link = paging_link(day, page + 1, "Next", "next", "next")
+        link = paging_link(day, page + 1, "Next", "next", "next", site)
         # json.dumps escapes nothing HTML-significant: do what the live pages' templates do.
         escaped = json.dumps(link).replace("<", "\\u003c").replace(">", "\\u003e")
         escaped = escaped.replace("/", "\\/")

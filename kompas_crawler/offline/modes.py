@@ -43,6 +43,7 @@ def _listing_html(
         page.last if last is None else last,
         page.markup,
         paging,
+        site=page.site,
     )
 
 
@@ -176,9 +177,9 @@ def next_forever(site: OfflineSite, url: str) -> Reply | None:
     page = site.index_page(url)
     if page is None:
         return None
-    pages = site.listing_pages(page.day)
+    pages = site.listing_pages(page.day, page.site)
     entries = tuple(pages[(page.number - 1) % len(pages)])
-    endless = ListingPage(page.day, page.number, page.number + 1, entries, page.markup)
+    endless = ListingPage(page.day, page.number, page.number + 1, entries, page.markup, page.site)
     return Reply.html(_listing_html(site, endless, PAGING_LINKS))
 
 

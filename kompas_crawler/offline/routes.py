@@ -8,6 +8,7 @@ from datetime import date
 
 from kompas_crawler.offline.server import Reply
 from kompas_crawler.offline.specs import ArticleSpec, ListingEntry
+from kompas_crawler.urls import DEFAULT_SITE
 
 # Where `offsite_redirect` sends articles: a host that merely contains "kompas.com", serving a
 # copy of the article, so a crawler that follows the redirect is caught storing it.
@@ -24,13 +25,15 @@ class ArticlePage:
 
 @dataclass(frozen=True)
 class ListingPage:
-    """Route of an index URL: page ``number`` of ``last`` of a day (None: newest first)."""
+    """Route of an index URL: page ``number`` of ``last`` of a day (None: newest first) of an
+    indeks ``site``."""
 
     day: date | None
     number: int
     last: int
     entries: tuple[ListingEntry, ...]
     markup: str
+    site: str = DEFAULT_SITE
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,9 @@ def design_article(related: tuple[tuple[str, str], ...] = ()) -> ArticleSpec:
     )
 
 
-def demo_site(seed: int = 20220127, *, with_2026: bool = False) -> OfflineSite:
+def demo_site(
+    seed: int = 20220127, *, with_2026: bool = False, with_sections: bool = False
+) -> OfflineSite:
     """The bundled site: 6 days, 5 articles a day, both markups, with every case worth testing.
 
     - a multi-page article (2022-01-27): page 1 shows ``read__paging``, ``?page=all`` is whole;
@@ -88,7 +90,8 @@ def demo_site(seed: int = 20220127, *, with_2026: bool = False) -> OfflineSite:
     - the article the project was designed around (``design_article``), on 2022-01-27.
 
     ``with_2026`` (what ``make demo`` serves) adds the 2026 days of `live_days`, listed newest
-    first 20 a page like the live index.
+    first 20 a page like the live index. ``with_sections`` (served by ``make demo`` too) adds the
+    indexes of other sections, `section_days`: ``site=news``, ``site=hype`` and ``site=all``.
     """
     days: dict[date, list[ListingEntry]] = {}
     number = 0
@@ -143,7 +146,71 @@ def demo_site(seed: int = 20220127, *, with_2026: bool = False) -> OfflineSite:
     days[date(2024, 6, 13)].insert(3, ListingEntry(hype.url, hype))
     if with_2026:
         days.update(live_days(seed, first_number=number + 10))
-    return OfflineSite(days, per_page=4, newest_per_page=20 if with_2026 else 10)
+    sections = section_days(seed, nasional, hype, jan26[0]) if with_sections else None
+    return OfflineSite(days, per_page=4, newest_per_page=20 if with_2026 else 10, sections=sections)
+
+
+def _on_own_host(spec: ArticleSpec, channel: str) -> ArticleSpec:
+    """The article moved from ``www.kompas.com/<channel>/read`` to ``<channel>.kompas.com/read``."""
+    url = spec.url.replace(f"www.kompas.com/{channel}/", f"{channel}.kompas.com/", 1)
+    return replace(spec, url=url)
+
+
+def section_days(
+    seed: int, nasional: ArticleSpec, hype: ArticleSpec, global_: ArticleSpec
+) -> dict[str, dict[date, list[ListingEntry]]]:
+    """Other sections' indexes for `demo_site`, sharing its articles where Kompas does:
+
+    - ``site=news`` on 2022-01-26 (two pages of 4): the Nasional article of the Global listing,
+      one on ``regional.kompas.com``, one on ``megapolitan.kompas.com`` listed by its AMP URL
+      with tracking parameters, and a Global article (``www.kompas.com/global/read``, also on
+      Global's index); on 2022-01-27 one more Nasional article;
+    - ``site=hype`` on 2024-06-13: the Hype article (``www.kompas.com/hype/read``) of the Global
+      listing, and one more.
+    """
+    news = []
+    for offset, (channel, sub) in enumerate(
+        [("regional", "Regional"), ("megapolitan", "Megapolitan")]
+    ):
+        spec = make_article(
+            seed + 910 + offset,
+            datetime(2022, 1, 26, 11 - offset, 15, tzinfo=WIB),
+            number=910 + offset,
+            section_path=channel,
+            section="News",
+            subsection=sub,
+        )
+        news.append(_on_own_host(spec, channel))
+    regional, megapolitan = news
+    amp = megapolitan.url.replace("megapolitan.kompas.com/", "amp.kompas.com/megapolitan/", 1)
+    nasional27 = _on_own_host(
+        make_article(
+            seed + 912,
+            datetime(2022, 1, 27, 8, 40, tzinfo=WIB),
+            number=912,
+            section_path="nasional",
+            section="News",
+            subsection="Nasional",
+        ),
+        "nasional",
+    )
+    hype2 = make_article(
+        seed + 913,
+        datetime(2024, 6, 13, 20, 5, tzinfo=WIB),
+        number=913,
+        section_path="hype",
+        section="Hype",
+        subsection="Film",
+    )
+    by_time = sorted([nasional, regional, megapolitan, global_], key=lambda s: s.published)
+    jan26 = [ListingEntry(amp if s is megapolitan else s.url, s) for s in reversed(by_time)]
+    return {
+        "news": {
+            date(2022, 1, 26): jan26,
+            date(2022, 1, 27): [ListingEntry(nasional27.url, nasional27)],
+        },
+        "hype": {date(2024, 6, 13): [ListingEntry(hype2.url, hype2), ListingEntry(hype.url, hype)]},
+    }
 
 
 LIVE_DAYS = (date(2026, 4, 16), date(2026, 4, 17))

@@ -4,8 +4,9 @@ Known layouts first: 2017-2023 (``read__credit__item``, ``div.photo``), 2023-202
 (``credit-title-name h6``, "Sumber AFP" credit line, "Diperbarui" times) and 2026 (``div.credit``
 with per-person roles in ``#creditModal``, ``read__time`` led by a link). When the known markup
 gives nothing for a field, recorded fallbacks follow (``Article.fallbacks``): title from the metas,
-JSON-LD or ``<title>``; publish time from the URL; body from JSON-LD ``articleBody`` or the page's
-main block of paragraphs. A page with none of the known markup is ``layout="unknown"``.
+JSON-LD or ``<title>``; publish time and section from the URL; body from JSON-LD ``articleBody``
+or the page's main block of paragraphs. A page with none of the known markup is
+``layout="unknown"``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from scrapy.http import TextResponse
 from kompas_crawler import processors as p
 from kompas_crawler.items import Article
 from kompas_crawler.loaders import ArticleLoader
-from kompas_crawler.urls import article_id, canonical_url, join_url
+from kompas_crawler.urls import article_id, canonical_url, join_url, url_section
 
 logger = logging.getLogger(__name__)
 
@@ -419,6 +420,10 @@ class _ArticlePage:
             section, subsection = links[1:][-1:], []
         self.loader.add_value("section", [self.meta.get("content_category"), *section])
         self.loader.add_value("subsection", [self.meta.get("content_subcategory"), *subsection])
+        if not self.loader.get_output_value("section"):
+            # The section the URL names: nasional.kompas.com/read -> Nasional, /tren/read -> Tren.
+            url = self.loader.get_output_value("url") or self.response.url
+            self._fallback("section", [url_section(url)])
 
     def load_tags(self) -> None:
         self.loader.add_value("tags", [self.meta.get("content_tags"), self.meta.get("content_tag")])

@@ -1,11 +1,15 @@
-"""Kompas listing page (indeks, section, tag, home) -> Global article URLs and the next page.
+"""Kompas listing page (indeks, section, tag, home) -> one section's article URLs and the next
+page.
 
-Known markups: ``div.article__list`` (to early 2024) and ``div.articleItem`` (mid 2024 on). Every
-Global article the page links to is kept (list items, "Terpopuler" boxes, headlines), because the
-home pages of the archive carry Global stories outside the main list. An indeks page in neither
-markup is still read, and says so (``Listing.fallbacks``): its Global links in page order, and a
-next page from ``rel=next`` or, while the page lists articles, ``page=N+1`` (also for a full page
-in known markup whose paging is built by script).
+The section is an indeks ``site`` value (``global`` by default; ``news``, ``tekno``...; ``all``
+for every Kompas article): see ``kompas_crawler.urls.is_site_article_url``. Known markups:
+``div.article__list`` (to early 2024) and ``div.articleItem`` (mid 2024 on). Every article of the
+section the page links to is kept (list items, "Terpopuler" boxes, headlines), because the home
+pages of the archive carry such stories outside the main list; other sections' articles are
+skipped and counted. An indeks page in neither markup is still read, and says so
+(``Listing.fallbacks``): the section's links in page order, and a next page from ``rel=next`` or,
+while the page lists articles, ``page=N+1`` (also for a full page in known markup whose paging is
+built by script).
 """
 
 from __future__ import annotations
@@ -20,7 +24,14 @@ from scrapy.http import TextResponse
 
 from kompas_crawler.pages.article import base_url, html_root
 from kompas_crawler.processors import unique
-from kompas_crawler.urls import INDEX_HOST, canonical_url, is_global_article_url, join_url
+from kompas_crawler.urls import (
+    DEFAULT_SITE,
+    INDEX_HOST,
+    article_id,
+    canonical_url,
+    is_site_article_url,
+    join_url,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -52,42 +63,47 @@ class Listing:
     # "article_urls" / "next_page_url" when taken without the known markup.
     fallbacks: list[str] = field(default_factory=list)
     bad_links: int = 0  # links no URL parser could read, skipped
+    other_sections: int = 0  # links to Kompas articles of other sections, skipped
 
 
-def parse_listing(response: TextResponse) -> Listing:
-    """Global article URLs (canonical, page order, no repeats) and the absolute next-page URL."""
+def parse_listing(response: TextResponse, site: str = DEFAULT_SITE) -> Listing:
+    """The article URLs of the indeks ``site`` (canonical, page order, no repeats) and the
+    absolute next-page URL."""
     root = html_root(response)
     listing = Listing(layout=_layout(root))
     base = base_url(response)
-    listing.article_urls = _article_urls(base, root, listing)
+    listing.article_urls = _article_urls(base, root, listing, site)
     if listing.article_urls and listing.layout == "unknown":
         listing.fallbacks.append("article_urls")
     listing.next_page_url = _next_page(response, base, root, listing)
     return listing
 
 
-def is_listing_page(response: TextResponse) -> bool:
+def is_listing_page(response: TextResponse, site: str = DEFAULT_SITE) -> bool:
     """True when the markup is a listing (items, a listing container or paging), or an indeks
-    page that links Global articles in markup of its own."""
+    page that links articles of ``site`` in markup of its own."""
     root = html_root(response)
     if _layout(root) != "unknown" or _OTHER_MARKERS(root):
         return True
-    return _is_index_url(response.url) and bool(parse_listing(response).article_urls)
+    return _is_index_url(response.url) and bool(parse_listing(response, site).article_urls)
 
 
 def _layout(root: etree._Element) -> str:
     return next((name for name, markers in _LAYOUTS if markers(root)), "unknown")
 
 
-def _article_urls(base: str, root: etree._Element, listing: Listing) -> list[str]:
+def _article_urls(base: str, root: etree._Element, listing: Listing, site: str) -> list[str]:
     urls = []
+    others = set()
     for link in _LINKS(root):
         url = join_url(base, link.get("href"))
         if url is None:
             listing.bad_links += 1
-            continue
-        if is_global_article_url(url):
+        elif is_site_article_url(url, site):
             urls.append(canonical_url(url))
+        elif article_id(url) is not None:
+            others.add(article_id(url))
+    listing.other_sections = len(others)
     return unique(urls)
 
 

@@ -1,6 +1,8 @@
-"""``scrapy crawl kompas_global``: walk the Global archive index and follow each article once.
+"""``scrapy crawl kompas_global``: walk the Global archive index (or another section's) and
+follow each article once.
 
     scrapy crawl kompas_global                                    # newest first, every page
+    scrapy crawl kompas_global -a site=news                       # the News section's index
     scrapy crawl kompas_global -a start_date=2022-01-01 -a end_date=2022-01-31   # backfill
     scrapy crawl kompas_global -a max_pages=3                     # at most 3 pages per listing
     scrapy crawl kompas_global -a start_date=... -a refresh=1     # re-walk days already complete
@@ -58,10 +60,13 @@ from kompas_crawler.storage.archive import known_urls, urls_published_since
 from kompas_crawler.storage.dropped import due, forget_stored, not_due, remember_dropped
 from kompas_crawler.storage.runs import completed_days, mark_days_complete, recent_runs
 from kompas_crawler.urls import (
+    ALL_SITES,
+    DEFAULT_SITE,
     article_id,
     canonical_url,
     index_url,
-    is_global_article_url,
+    is_site_article_url,
+    is_site_value,
     whole_article_url,
 )
 
@@ -114,8 +119,22 @@ def parse_max_pages(value: str | int | None) -> int | None:
     return pages
 
 
+def parse_site(value: str | None) -> str:
+    """The ``site`` spider argument: an indeks site value (``global``, the default; ``news``,
+    ``money``, ``tekno``...; ``all`` for every section)."""
+    if value is None:
+        return DEFAULT_SITE
+    if not is_site_value(value):
+        raise ConfigError(
+            f"spider argument site={value!r} is not an indeks site: use a lowercase section "
+            f"name as in https://indeks.kompas.com/?site=NAME, e.g. site=news, site=tekno, "
+            f"site={ALL_SITES}"
+        )
+    return value
+
+
 # The -a arguments the spider takes; Scrapyd adds _job to every run it schedules.
-ARGUMENTS = ("start_date", "end_date", "max_pages", "refresh")
+ARGUMENTS = ("start_date", "end_date", "max_pages", "refresh", "site")
 _SCHEDULER_ARGUMENTS = ("_job",)
 
 
@@ -129,8 +148,9 @@ def check_argument_names(names: Iterable[str]) -> None:
 
 
 class KompasGlobalSpider(scrapy.Spider):
-    """Walks https://indeks.kompas.com/?site=global (or each day of a range) and stores every
-    Global article it lists, whole and under its canonical URL."""
+    """Walks https://indeks.kompas.com/?site=global (or ``-a site=NAME``'s index; or each day of
+    a range) and stores every article of that section it lists, whole and under its canonical
+    URL."""
 
     name = "kompas_global"
     allowed_domains = ["kompas.com"]  # noqa: RUF012 (Scrapy's own attribute)
@@ -141,6 +161,7 @@ class KompasGlobalSpider(scrapy.Spider):
         end_date: str | None = None,
         max_pages: str | None = None,
         refresh: str | None = None,
+        site: str | None = None,
         *args: Any,
         **kwargs: Any,
     ) -> None:
@@ -148,7 +169,10 @@ class KompasGlobalSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         given = {"start_date": start_date, "end_date": end_date, "max_pages": max_pages}
         # The -a arguments, as given: the run record stores them.
-        self.arguments = {k: v for k, v in {**given, "refresh": refresh, **kwargs}.items() if v}
+        self.arguments = {
+            k: v for k, v in {**given, "refresh": refresh, "site": site, **kwargs}.items() if v
+        }
+        self.site = parse_site(site)
         self.days = day_range(start_date, end_date, today=datetime.now(WIB).date())
         self.max_pages = parse_max_pages(max_pages)
         self.refresh = (refresh or "").strip().lower() in {"1", "true", "yes"}
@@ -185,17 +209,28 @@ class KompasGlobalSpider(scrapy.Spider):
             trusted=self.days is None and not self.refresh and self.previous_walk().trusted,
         )
         for day in self.listing_days():
-            yield self.listing_request(index_url(day), day=day, page=1)
+            yield self.listing_request(self.index_url(day), day=day, page=1)
         for url in [*self.revisit_urls(), *self.dropped_retries()]:
             if (article_id(url) or url) not in self.followed:
                 self.followed.add(article_id(url) or url)
                 yield self.article_request(url)
+
+    def index_url(self, day: date | None, page: int = 1) -> str:
+        """Page ``page`` of this run's section index (of one day, or newest first)."""
+        return index_url(day, page, site=self.site)
+
+    def records_days(self) -> bool:
+        """Whether ``index_days`` speaks for this run's section: it holds Global's days only."""
+        return self.site == DEFAULT_SITE
 
     def listing_days(self) -> Iterable[date | None]:
         """The listings to walk: each day of the range (but those already complete, unless
         refreshing), or None for the newest-first index."""
         if self.days is None:
             return [None]
+        if not self.records_days():
+            self.logger.info("Walking every day: completed days are kept for site=global only")
+            return self.days
         if self.refresh:
             return self.days
         complete = completed_days(archive_engine(self.crawler), self.days)
@@ -213,7 +248,9 @@ class KompasGlobalSpider(scrapy.Spider):
         this one stop at stored articles, and after killed or failed runs only at articles
         stored before them (those runs may have skipped older ones)."""
         run_id = self.crawler.stats.get_value("kompas/run/id")
-        past = recent_runs(archive_engine(self.crawler), self.name, before_id=run_id)
+        past = recent_runs(
+            archive_engine(self.crawler), self.name, before_id=run_id, site=self.site
+        )
         self.walk_trust = walk_trust(past)
         if not self.walk_trust.trusted:
             self.logger.info("No run has walked the index cleanly yet: walking all of it")
@@ -237,12 +274,14 @@ class KompasGlobalSpider(scrapy.Spider):
             now - timedelta(hours=hours),
             last_seen_before=now - timedelta(minutes=interval) if interval > 0 else None,
         )
+        urls = [url for url in urls if is_site_article_url(url, self.site)]
         self.crawler.stats.set_value("kompas/revisit/requested", len(urls))
         return urls
 
     def dropped_retries(self) -> list[str]:
         """Articles dropped by earlier runs whose next try is due (see storage.dropped)."""
         urls = due(archive_engine(self.crawler), datetime.now(UTC))
+        urls = [url for url in urls if is_site_article_url(url, self.site)]
         self.crawler.stats.set_value("kompas/dropped_retry/requested", len(urls))
         return urls
 
@@ -285,11 +324,13 @@ class KompasGlobalSpider(scrapy.Spider):
     def parse_listing(
         self, response: Response, day: date | None, page: int
     ) -> Iterator[scrapy.Request]:
-        listing = parse_listing(response)  # type: ignore[arg-type]
+        listing = parse_listing(response, self.site)  # type: ignore[arg-type]
         stats = self.crawler.stats
         stats.inc_value("kompas/listing/pages")
         if listing.bad_links:
             stats.inc_value("kompas/listing/bad_links", listing.bad_links)
+        if listing.other_sections:
+            stats.inc_value("kompas/listing/other_sections", listing.other_sections)
         for name in listing.fallbacks:
             stats.inc_value(f"kompas/listing/fallback/{name}")
         if "next_page_url" in listing.fallbacks:
@@ -298,7 +339,7 @@ class KompasGlobalSpider(scrapy.Spider):
             stats.inc_value(LISTING_EMPTY)
             # A page N+1 we built ourselves (no paging link) may be past the end, in any markup.
             guessed_end = (day, page) in self.guessed_pages
-            if not guessed_end and not is_listing_page(response):  # type: ignore[arg-type]
+            if not guessed_end and not is_listing_page(response, self.site):  # type: ignore[arg-type]
                 # An error page, a blank one, unknown markup: not the end of the index.
                 self.crawler.stats.inc_value(LISTING_UNRECOGNISED)
                 self.walk_broken(response.url, "the page is not a listing")
@@ -336,7 +377,7 @@ class KompasGlobalSpider(scrapy.Spider):
             self.crawler.stats.set_value(WALK_COMPLETE, 1)
             return False
         if self.max_pages is not None and page >= self.max_pages:
-            self.logger.info("Stopping %s at max_pages=%d", index_url(day), self.max_pages)
+            self.logger.info("Stopping %s at max_pages=%d", self.index_url(day), self.max_pages)
             return False
         return True
 
@@ -352,13 +393,13 @@ class KompasGlobalSpider(scrapy.Spider):
 
     def stopped_early(self, day: date | None, page: int, why: str, stat: str) -> None:
         """A walk stopped before a real last page: said, counted, never a complete walk."""
-        self.logger.warning("Stopping %s at page %d: %s", index_url(day), page, why)
+        self.logger.warning("Stopping %s at page %d: %s", self.index_url(day), page, why)
         self.crawler.stats.inc_value(stat)
 
     def note_stored(self, listing: Listing, *, day: date | None, page: int) -> None:
-        """Look up which Global articles of this page are stored (one query), and note the page
-        for the backfill day it belongs to."""
-        urls = self.global_urls(listing)
+        """Look up which of this page's articles of the section are stored (one query), and
+        note the page for the backfill day it belongs to."""
+        urls = self.site_urls(listing)
         self.stored |= known_urls(archive_engine(self.crawler), urls)
         waiting = not_due(archive_engine(self.crawler), urls, datetime.now(UTC))
         self.waiting |= waiting
@@ -368,14 +409,17 @@ class KompasGlobalSpider(scrapy.Spider):
             last = listing.next_page_url is None or not listing.article_urls
             self.day_walks.page_walked(day, page, urls, last=last)
 
-    @staticmethod
-    def global_urls(listing: Listing) -> list[str]:
+    def site_urls(self, listing: Listing) -> list[str]:
         canonical = (canonical_url(url) for url in listing.article_urls)
-        return [url for url in canonical if url is not None and is_global_article_url(url)]
+        return [url for url in canonical if url is not None and self.in_site(url)]
+
+    def in_site(self, url: str) -> bool:
+        """Whether ``url`` is an article of this run's section."""
+        return is_site_article_url(url, self.site)
 
     def all_stored(self, listing: Listing) -> bool:
         """Whether this page's articles prove the older ones stored (see ``walk_trust``)."""
-        urls = self.global_urls(listing)
+        urls = self.site_urls(listing)
         before = self.walk_trust.stored_before
         if before is None:
             return all(url in self.stored for url in urls)
@@ -406,7 +450,7 @@ class KompasGlobalSpider(scrapy.Spider):
             return
         forget_stored(archive_engine(self.crawler))
         walked = self.day_walks.walked()
-        if not walked:
+        if not walked or not self.records_days():
             return
         urls = set().union(*walked.values())
         stored = known_urls(archive_engine(self.crawler), urls)
@@ -428,8 +472,9 @@ class KompasGlobalSpider(scrapy.Spider):
                 yield self.article_request(canonical)
 
     def should_follow_article(self, canonical: str) -> bool:
-        """Whether to request this (canonical) article URL: Global, not requested yet this run."""
-        if not is_global_article_url(canonical):
+        """Whether to request this (canonical) article URL: of the section, not requested yet
+        this run."""
+        if not self.in_site(canonical):
             return False
         if (article_id(canonical) or canonical) in self.followed:
             self.crawler.stats.inc_value("kompas/listing/repeated")

@@ -17,12 +17,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, delete, insert, inspect, select, update
+from sqlalchemy import Engine, Table, delete, func, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kompas_crawler.errors import KompasError
 from kompas_crawler.storage.archive import to_naive_utc
 from kompas_crawler.storage.models import CrawlRun, IndexDay
+from kompas_crawler.urls import DEFAULT_SITE
 
 RUNNING = "running"
 OK = "ok"
@@ -244,9 +245,14 @@ class PastRun:
 
 
 def recent_runs(
-    engine: Engine, spider: str, before_id: int | None = None, limit: int = 50
+    engine: Engine,
+    spider: str,
+    before_id: int | None = None,
+    limit: int = 50,
+    site: str | None = None,
 ) -> list[PastRun]:
-    """The latest runs of a spider, newest first (excluding ``before_id`` and later ones)."""
+    """The latest runs of a spider, newest first (excluding ``before_id`` and later ones); with
+    ``site``, only those of that indeks site (``-a site=``; runs without one were Global's)."""
     query = (
         select(
             runs.c.id,
@@ -262,6 +268,9 @@ def recent_runs(
     )
     if before_id is not None:
         query = query.where(runs.c.id < before_id)
+    if site is not None:
+        given = runs.c.arguments[("spider", "site")].as_string()
+        query = query.where(func.coalesce(given, DEFAULT_SITE) == site)
     with engine.connect() as connection:
         rows = connection.execute(query).all()
     return [
