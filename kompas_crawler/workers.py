@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kompas_crawler.retry_after import download_pause
 from kompas_crawler.storage.claims import (
+    DayResult,
     Worker,
     claim,
     live_workers,
@@ -163,17 +164,18 @@ class BackfillWorker:
             if wait > 0:
                 download_pause(self.crawler).extend(wait)
 
-    def release(self, results: dict[date, int | None]) -> int:
-        """Give back the held days of ``results`` (a day's stored articles when complete, None
-        when partial); how many were complete and still ours."""
+    def release(self, results: dict[date, DayResult]) -> int:
+        """Give back the held days of ``results``; how many were complete and still ours."""
         completed = 0
-        for day, count in sorted(results.items()):
+        for day, result in sorted(results.items()):
             if day not in self.held:
                 continue
             self.held.discard(day)
-            if release(self.engine, self.worker, day, count, site=self.site):
-                completed += count is not None
+            if release(self.engine, self.worker, day, result, site=self.site):
+                completed += result.complete
             else:
                 self.lost.add(day)
+                assert self.crawler.stats is not None
+                self.crawler.stats.inc_value(DAYS_LOST)
                 logger.warning("Lease on %s ran out before it was released: not marked", day)
         return completed

@@ -59,6 +59,7 @@ from kompas_crawler.pipelines.store import archive_engine, flush_store
 from kompas_crawler.pipelines.validate import missing_fields
 from kompas_crawler.processors import WIB
 from kompas_crawler.storage.archive import known_urls, to_naive_utc, urls_published_since
+from kompas_crawler.storage.claims import DayResult
 from kompas_crawler.storage.dropped import due, forget_stored, not_due, remember_dropped
 from kompas_crawler.storage.runs import completed_days, recent_runs
 from kompas_crawler.urls import (
@@ -249,11 +250,15 @@ class KompasGlobalSpider(scrapy.Spider):
         if not held:
             return
         flush_store(self.crawler)
-        walked = {day: urls for day, urls in self.day_walks.walked().items() if day in held}
-        urls = set().union(*walked.values()) if walked else set()
-        stored = known_urls(archive_engine(self.crawler), urls)
+        seen = {day: self.day_walks.urls(day) for day in held}
+        stored = known_urls(archive_engine(self.crawler), set().union(*seen.values()))
         complete = self.day_walks.complete(stored, self.dropped)
-        done = self.backfill.release({day: complete.get(day) for day in held})
+        done = self.backfill.release(
+            {
+                day: DayResult(day in complete, len(urls), len(urls & stored))
+                for day, urls in seen.items()
+            }
+        )
         self.crawler.stats.inc_value("kompas/index/days_completed", done)
         if done < len(held):
             self.logger.info(

@@ -243,31 +243,43 @@ def renew(
         return set(held)
 
 
+@dataclass(frozen=True)
+class DayResult:
+    """What a worker's walk of a day found: complete (walked to its last page, every article
+    stored or dropped) or not, and the articles listed and stored."""
+
+    complete: bool
+    listed: int = 0
+    stored: int = 0
+
+
 def release(
     engine: Engine,
     worker: Worker,
     day: date,
-    article_count: int | None,
+    result: DayResult,
     *,
     site: str = DEFAULT_SITE,
 ) -> bool:
-    """Give a held day back: complete (``article_count`` stored; into ``index_days``) or, with
-    None, partial. False, changing nothing, when the day's lease was lost meanwhile."""
+    """Give a held day back: ``done`` (and into ``index_days``) or ``partial``. False, changing
+    nothing, when the day's lease was lost meanwhile."""
     now = now_utc()
     with writing(engine) as connection:
-        result = connection.execute(
+        changed = connection.execute(
             update(claims)
             .where(_mine(worker, site, [day], now))
             .values(
-                status=PARTIAL if article_count is None else DONE,
+                status=DONE if result.complete else PARTIAL,
                 lease_until=None,
                 released_at=now,
+                listed=result.listed,
+                stored=result.stored,
             )
-        )
-        if result.rowcount != 1:
+        ).rowcount
+        if changed != 1:
             return False
-        if article_count is not None:
-            write_complete_days(connection, {day: article_count}, now, site)
+        if result.complete:
+            write_complete_days(connection, {day: result.stored}, now, site)
     return True
 
 

@@ -260,6 +260,9 @@ class DayClaim(Base):
     lease_until: Mapped[datetime | None] = mapped_column(DateTime)
     released_at: Mapped[datetime | None] = mapped_column(DateTime)
     walks: Mapped[int] = mapped_column(Integer, default=0)  # times claimed
+    # What the last walk of the day found: articles listed, and stored of those, at release.
+    listed: Mapped[int | None] = mapped_column(Integer)
+    stored: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_day_claims_status", "site", "status", "day"),)
 

@@ -30,6 +30,8 @@ def upgrade() -> None:
         sa.Column("lease_until", sa.DateTime()),
         sa.Column("released_at", sa.DateTime()),
         sa.Column("walks", sa.Integer(), nullable=False),
+        sa.Column("listed", sa.Integer()),
+        sa.Column("stored", sa.Integer()),
     )
     op.create_index("ix_day_claims_status", "day_claims", ["site", "status", "day"])
     # A new primary key: the table is small (a row a day), so it is made again and refilled.
