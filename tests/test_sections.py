@@ -141,7 +141,7 @@ def test_site_all_stores_every_section_and_every_filter_reads_across_them(
         assert archive.count(since="2022-01-26", until="2022-01-26") == len(jan26)
 
 
-def test_a_backfill_of_another_section_walks_its_days_and_leaves_globals_alone(
+def test_a_backfill_of_another_section_completes_its_days_not_globals(
     tmp_path: Path, server: OfflineServer
 ) -> None:
     server.clear_hits()
@@ -150,10 +150,11 @@ def test_a_backfill_of_another_section_walks_its_days_and_leaves_globals_alone(
     assert stored(database) == expected("hype", [HYPE_DAY])
     assert len(stored(database)) == 2
     assert "https://indeks.kompas.com/?site=hype&date=2024-06-13" in index_hits(server)
-    # index_days holds Global's completed days only: a Hype backfill must not mark them.
-    assert query(database, "SELECT count(*) FROM index_days") == [(0,)]
+    # index_days is kept per site: the Hype day is complete for Hype, not for Global.
+    complete = "SELECT site, day FROM index_days ORDER BY site"
+    assert query(database, complete) == [("hype", "2024-06-13")]
     crawl(tmp_path, server, *days)
-    assert query(database, "SELECT count(*) FROM index_days") == [(1,)]
+    assert query(database, complete) == [("global", "2024-06-13"), ("hype", "2024-06-13")]
 
 
 # Run records as the crawl writes them: its -a arguments under "spider"; older rows had no site.
