@@ -6,8 +6,8 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
 
+from kompas_crawler import installed_version
 from kompas_crawler.errors import KompasError
 
 # Each module in kompas_crawler.commands defines register(subparsers); the parser it adds sets
@@ -22,14 +22,8 @@ COMMANDS = [
     "health",
     "serve",
     "reextract",
+    "coverage",
 ]
-
-
-def _version() -> str:
-    try:
-        return version("kompas-crawler")
-    except PackageNotFoundError:  # run from a source tree that was never installed
-        return "unknown"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="kompas-crawler",
         description="Archive and query the Global section of Kompas.com.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"kompas_crawler.commands.{name}").register(subparsers)

@@ -17,7 +17,7 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider
 from sqlalchemy.exc import SQLAlchemyError
 
-from kompas_crawler import health
+from kompas_crawler import health, installed_version
 from kompas_crawler.errors import ConfigError
 from kompas_crawler.health import articles_stored
 from kompas_crawler.incremental import is_backfill
@@ -25,8 +25,11 @@ from kompas_crawler.masking import masked
 from kompas_crawler.outcome import BLOCKED, DEGRADED, LOCKED, recorded_finish_reason
 from kompas_crawler.pipelines.store import archive_engine
 from kompas_crawler.storage.archive import to_naive_utc
+from kompas_crawler.storage.meta import WRITER_VERSION, read_value, write_value
 from kompas_crawler.storage.runs import (
+    BACKFILL,
     FAILED,
+    INCREMENTAL,
     OK,
     CrawlLocked,
     finish_run,
@@ -115,6 +118,23 @@ def command_line_settings(crawler: Crawler) -> dict[str, Any]:
     return {name: str(crawler.settings[name]) for name in sorted(names)}
 
 
+def warn_other_writer(engine: Any) -> None:
+    """Warn, once per run, when the archive was last written by another kompas-crawler version
+    (its parsers may read pages differently: articles of both versions side by side); then
+    name this one as the last writer."""
+    mine = installed_version()
+    last = read_value(engine, WRITER_VERSION)
+    if last is not None and last != mine:
+        logger.warning(
+            "This archive was last written by kompas-crawler %s, this is %s: its parsers may "
+            "read pages differently (kompas-crawler reextract reads stored pages anew)",
+            last,
+            mine,
+        )
+    if last != mine:
+        write_value(engine, WRITER_VERSION, mine)
+
+
 class RunRecorder:
     """Writes the ``crawl_runs`` row of each crawl; holds the archive's crawl lock meanwhile."""
 
@@ -136,19 +156,28 @@ class RunRecorder:
             "spider": masked(spider_arguments(spider)),
             "settings": masked(command_line_settings(self.crawler)),
         }
+        backfill = is_backfill(arguments["spider"])
         try:
             engine = archive_engine(self.crawler)
-            self.run_id, dead = start_run(engine, spider.name, arguments, datetime.now(UTC))
+            self.run_id, dead = start_run(
+                engine,
+                spider.name,
+                arguments,
+                datetime.now(UTC),
+                kind=BACKFILL if backfill else INCREMENTAL,
+            )
         except CrawlLocked as error:
             logger.error("Not crawling: %s", error)
             raise CloseSpider(LOCKED) from error
         except ConfigError as error:
             raise CloseSpider("config_error") from error
         if dead is not None:
-            logger.warning("Took over the crawl lock of a dead crawl: %s", dead.describe())
+            what = "a dead backfill" if backfill else "the crawl lock of a dead crawl"
+            logger.warning("Took over %s: %s", what, dead.describe())
         self.crawler.stats.set_value(RUN_ID, self.run_id)
-        if is_backfill(arguments["spider"]):
+        if backfill:
             self.crawler.stats.set_value("kompas/run/backfill", 1)
+        warn_other_writer(engine)
         logger.info("Crawl run %d started", self.run_id)
 
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:

@@ -93,6 +93,11 @@ class DayWalks:
         walk.first_page_seen |= page == 1
         walk.last_page_seen |= last
 
+    def urls(self, day: date) -> set[str]:
+        """The article URLs this run saw listed for ``day`` so far."""
+        walk = self.days.get(day)
+        return set(walk.urls) if walk is not None else set()
+
     def walked(self) -> dict[date, set[str]]:
         """Days walked from page 1 to the last page in this run, with their article URLs."""
         return {

@@ -9,6 +9,7 @@ A wait longer than KOMPAS_RETRY_AFTER_MAX is not waited out: the run ends ``bloc
 saying how long the site asked for, so a cron run never outlives its interval.
 
 The pause itself (``download_pause``) is shared: the WAF challenge middleware backs off through it.
+A Retry-After pause is also written to the archive, where every backfill worker reads it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from weakref import WeakKeyDictionary
 
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.defer import _schedule_coro
+from sqlalchemy.exc import SQLAlchemyError
 
+from kompas_crawler.errors import KompasError
 from kompas_crawler.health import RETRY_AFTER_ASKED
 from kompas_crawler.outcome import BLOCKED
 
@@ -110,6 +113,17 @@ class RetryAfterMiddleware:
     async def process_request(self, request: Request) -> None:
         await self.pause.wait()
 
+    def share(self, wait: float) -> None:
+        """Ask the other workers of the archive to pause too (they read it within
+        KOMPAS_WORKER_POLL_SECONDS; see kompas_crawler.workers)."""
+        from kompas_crawler.pipelines.store import archive_engine
+        from kompas_crawler.storage.meta import share_pause
+
+        try:
+            share_pause(archive_engine(self.crawler), wait)
+        except (SQLAlchemyError, KompasError) as error:
+            logger.warning("Could not share the pause with other workers: %s", error)
+
     def process_response(self, request: Request, response: Response) -> Response:
         if response.status not in THROTTLED:
             return response
@@ -132,6 +146,7 @@ class RetryAfterMiddleware:
             end_run_blocked(self.crawler)
             raise IgnoreRequest(f"Retry-After {wait:.0f}s over the cap")
         self.pause.extend(wait)
+        self.share(wait)
         self.stats.max_value("kompas/retry_after/max_seconds", wait)
         logger.info(
             "HTTP %d for %s: pausing downloads for %.1fs as the server asks",

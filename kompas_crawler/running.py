@@ -19,6 +19,7 @@ from twisted.python.failure import Failure
 
 from kompas_crawler.config import check_database, check_settings, check_spider_arguments, where
 from kompas_crawler.errors import ConfigError, KompasError
+from kompas_crawler.incremental import is_backfill
 from kompas_crawler.logs import LogGuard
 from kompas_crawler.masking import mask_credentials
 from kompas_crawler.outcome import CONFIG_ERROR, LOCKED
@@ -64,7 +65,8 @@ def preflight(settings: Any, arguments: Mapping[str, str]) -> tuple[str, str] | 
             engine = None  # no archive yet, or unusable: check_database says which
         if engine is not None:
             try:
-                check_unlocked(engine)
+                if not is_backfill(dict(arguments)):  # backfills share the archive: no lock
+                    check_unlocked(engine)
             finally:
                 engine.dispose()
         check_database(settings)

@@ -105,6 +105,13 @@ KOMPAS_INDEX_MAX_PAGES = 200
 # unless fetched less than KOMPAS_REVISIT_INTERVAL_MINUTES ago (0: by every run, however often).
 KOMPAS_REVISIT_HOURS = 48
 KOMPAS_REVISIT_INTERVAL_MINUTES = 0
+# Backfill workers (any number, on one archive) claim this many days at a time, each under a lease
+# renewed every third of its length while they walk it (and at least every POLL seconds, when
+# they also read how many workers share the site and any pause one of them was asked for). A
+# worker dead longer than the lease loses its days to the others.
+KOMPAS_CLAIM_DAYS = 3
+KOMPAS_CLAIM_LEASE_SECONDS = 120.0
+KOMPAS_WORKER_POLL_SECONDS = 5.0
 # `kompas-crawler crawl` writes one log file per run here, and deletes its logs older than this.
 KOMPAS_LOG_DIR = "data/logs"
 KOMPAS_LOG_KEEP_DAYS = 30

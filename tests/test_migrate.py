@@ -93,17 +93,19 @@ def titles(engine: Engine, words: str) -> list[str]:
 def test_the_schema_version_is_the_newest_alembic_revision() -> None:
     config = migrate._config(None)  # type: ignore[arg-type]
     head = ScriptDirectory.from_config(config).get_current_head()
-    assert head == migrate.revision(SCHEMA_VERSION) == "0002"
+    assert head == migrate.revision(SCHEMA_VERSION) == "0004"
 
 
 def test_a_schema_1_archive_is_upgraded_on_open_with_a_backup(tmp_path: Path) -> None:
     url = v1_sqlite(tmp_path / "kompas.db")
     engine = open_existing_archive(url)  # a read command upgrades it too
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT value FROM archive_meta")).scalar() == "2"
-        assert (
-            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert connection.execute(text("SELECT value FROM archive_meta")).scalar() == str(
+            SCHEMA_VERSION
         )
+        assert connection.execute(
+            text("SELECT version_num FROM alembic_version")
+        ).scalar() == migrate.revision(SCHEMA_VERSION)
         triggers = connection.execute(
             text("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
         ).scalars()
@@ -187,10 +189,12 @@ def test_postgresql_archive_of_schema_1_is_upgraded(postgres_url: str) -> None:
     raw.dispose()
     engine = open_archive(postgres_url)
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT value FROM archive_meta")).scalar() == "2"
-        assert (
-            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert connection.execute(text("SELECT value FROM archive_meta")).scalar() == str(
+            SCHEMA_VERSION
         )
+        assert connection.execute(
+            text("SELECT version_num FROM alembic_version")
+        ).scalar() == migrate.revision(SCHEMA_VERSION)
     assert schema_differences(engine) == []
     ArchiveWriter(engine).save_batch([new_article()], NOW)
     assert titles(engine, "vaksinasi") == ["Vaksinasi di Jepang"]

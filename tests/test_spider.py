@@ -15,11 +15,13 @@ from kompas_crawler.errors import ConfigError
 from kompas_crawler.items import Article
 from kompas_crawler.offline import OfflineSite, demo_site
 from kompas_crawler.pages.listing import Listing, parse_listing
+from kompas_crawler.pipelines.store import archive_engine
 from kompas_crawler.spiders.kompas_global import (
     KompasGlobalSpider,
     day_range,
     parse_max_pages,
 )
+from kompas_crawler.storage.runs import BACKFILL, start_run
 from kompas_crawler.urls import index_url, whole_article_url
 
 TODAY = date(2024, 6, 13)
@@ -129,7 +131,11 @@ def test_default_run_starts_at_the_newest_index() -> None:
 
 def test_backfill_starts_at_each_day_of_the_range() -> None:
     spider = make_spider(start_date="2022-01-26", end_date="2022-01-28")
+    run_id, _ = start_run(archive_engine(spider.crawler), spider.name, {}, kind=BACKFILL)
+    spider.crawler.stats.set_value("kompas/run/id", run_id)  # type: ignore[union-attr]
     urls = [request.url for request in start_requests(spider)]
+    assert spider.backfill is not None
+    spider.backfill.stop()
     assert urls == [
         "https://indeks.kompas.com/?site=global&date=2022-01-26",
         "https://indeks.kompas.com/?site=global&date=2022-01-27",

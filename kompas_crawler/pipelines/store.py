@@ -33,6 +33,15 @@ logger = logging.getLogger(__name__)
 
 _engines: WeakKeyDictionary[Crawler, Engine] = WeakKeyDictionary()
 _pending_captures: WeakKeyDictionary[Crawler, list[CaptureRef]] = WeakKeyDictionary()
+_pipelines: WeakKeyDictionary[Crawler, StorePipeline] = WeakKeyDictionary()
+
+
+def flush_store(crawler: Crawler) -> None:
+    """Commit the articles the crawl's store pipeline holds now (a backfill worker does, before
+    it judges whether a day it walked is complete)."""
+    pipeline = _pipelines.get(crawler)
+    if pipeline is not None:
+        pipeline.flush()
 
 
 def pending_captures(crawler: Crawler) -> list[CaptureRef]:
@@ -95,13 +104,15 @@ class StorePipeline:
         # Opening here, not in open_spider, makes a bad URL fail the bootstrap: no request is
         # made, and `scrapy crawl` exits with status 1.
         assert crawler.stats is not None
-        return cls(
+        pipeline = cls(
             archive_engine(crawler),
             crawler.stats,
             batch_size=crawler.settings.getint("KOMPAS_STORE_BATCH_SIZE", 100),
             flush_seconds=crawler.settings.getfloat("KOMPAS_STORE_FLUSH_SECONDS", 5.0),
             captures=pending_captures(crawler),
         )
+        _pipelines[crawler] = pipeline
+        return pipeline
 
     def open_spider(self) -> None:
         if self.flush_seconds > 0:

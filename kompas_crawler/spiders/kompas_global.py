@@ -10,6 +10,10 @@ fetched again, the newest-first walk stops a page (KOMPAS_INDEX_OVERLAP_PAGES) a
 page holding only stored articles, backfills skip the days ``index_days`` holds as complete, and
 articles published within KOMPAS_REVISIT_HOURS are fetched again to catch edits.
 
+A backfill is a worker (``kompas_crawler.workers``): it claims a few days of its range at a time,
+walks them, releases them complete or partial when the crawl goes idle, and claims more, so any
+number of backfills on one archive, with the same range or overlapping ones, share the days.
+
 Crawl decisions only: pages are read by ``kompas_crawler.pages``, items checked and stored by the
 pipelines. Each decision is one small method (which listings to start, whether to follow the next
 index page, whether to follow an article), so incremental runs can override just that decision.
@@ -26,7 +30,7 @@ from typing import Any
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -51,12 +55,13 @@ from kompas_crawler.incremental import (
 from kompas_crawler.items import Article
 from kompas_crawler.pages.article import has_more_pages, parse_article
 from kompas_crawler.pages.listing import Listing, is_listing_page, parse_listing
-from kompas_crawler.pipelines.store import archive_engine
+from kompas_crawler.pipelines.store import archive_engine, flush_store
 from kompas_crawler.pipelines.validate import missing_fields
 from kompas_crawler.processors import WIB
-from kompas_crawler.storage.archive import known_urls, urls_published_since
+from kompas_crawler.storage.archive import known_urls, to_naive_utc, urls_published_since
+from kompas_crawler.storage.claims import DayResult
 from kompas_crawler.storage.dropped import due, forget_stored, not_due, remember_dropped
-from kompas_crawler.storage.runs import completed_days, mark_days_complete, recent_runs
+from kompas_crawler.storage.runs import completed_days, recent_runs
 from kompas_crawler.urls import (
     article_id,
     canonical_url,
@@ -64,6 +69,7 @@ from kompas_crawler.urls import (
     is_global_article_url,
     whole_article_url,
 )
+from kompas_crawler.workers import BackfillWorker
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +155,7 @@ class KompasGlobalSpider(scrapy.Spider):
         given = {"start_date": start_date, "end_date": end_date, "max_pages": max_pages}
         # The -a arguments, as given: the run record stores them.
         self.arguments = {k: v for k, v in {**given, "refresh": refresh, **kwargs}.items() if v}
+        self.site = "global"  # the section of the index walked: claims and index_days are by site
         self.days = day_range(start_date, end_date, today=datetime.now(WIB).date())
         self.max_pages = parse_max_pages(max_pages)
         self.refresh = (refresh or "").strip().lower() in {"1", "true", "yes"}
@@ -163,6 +170,7 @@ class KompasGlobalSpider(scrapy.Spider):
         self.newest_walk = NewestWalk()
         self.walk_trust = WalkTrust(trusted=False)
         self.day_walks = DayWalks()
+        self.backfill: BackfillWorker | None = None  # a backfill's claims on its days
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> KompasGlobalSpider:
@@ -175,6 +183,7 @@ class KompasGlobalSpider(scrapy.Spider):
             raise
         assert isinstance(spider, KompasGlobalSpider)
         crawler.signals.connect(spider.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(spider.idle, signal=signals.spider_idle)
         return spider
 
     # -- where to start ----------------------------------------------------------------------
@@ -192,21 +201,70 @@ class KompasGlobalSpider(scrapy.Spider):
                 yield self.article_request(url)
 
     def listing_days(self) -> Iterable[date | None]:
-        """The listings to walk: each day of the range (but those already complete, unless
-        refreshing), or None for the newest-first index."""
+        """The listings to walk first: None for the newest-first index; for a backfill, the
+        first days it claims of its range (neither complete, unless refreshing, nor walked by
+        another live worker)."""
         if self.days is None:
             return [None]
-        if self.refresh:
-            return self.days
-        complete = completed_days(archive_engine(self.crawler), self.days)
-        if complete:
+        engine = archive_engine(self.crawler)
+        if not self.refresh:
+            complete = completed_days(engine, self.days, self.site)
+            if complete:
+                self.logger.info(
+                    "Skipping %d of %d days already complete (-a refresh=1 walks them again)",
+                    len(complete),
+                    len(self.days),
+                )
+                self.crawler.stats.set_value("kompas/index/days_skipped", len(complete))
+        run_id = self.crawler.stats.get_value("kompas/run/id")
+        started = self.crawler.stats.get_value("start_time")
+        self.backfill = BackfillWorker(
+            self.crawler,
+            engine,
+            int(run_id),
+            self.days,
+            site=self.site,
+            refresh_since=to_naive_utc(started) if self.refresh else None,
+        )
+        self.backfill.begin()
+        return self.backfill.claim_more()
+
+    def idle(self) -> None:
+        """Nothing left to fetch: a backfill releases the days it walked and claims more."""
+        if self.backfill is None:
+            return
+        self.release_days()
+        days = self.backfill.claim_more()
+        if not days:
+            return
+        assert self.crawler.engine is not None
+        for day in days:
+            self.crawler.engine.crawl(self.listing_request(index_url(day), day=day, page=1))
+        raise DontCloseSpider
+
+    def release_days(self) -> None:
+        """Release the days this worker holds: complete when walked to their end with every
+        article stored or dropped (committed first), partial otherwise."""
+        assert self.backfill is not None
+        held = set(self.backfill.held)
+        if not held:
+            return
+        flush_store(self.crawler)
+        seen = {day: self.day_walks.urls(day) for day in held}
+        stored = known_urls(archive_engine(self.crawler), set().union(*seen.values()))
+        complete = self.day_walks.complete(stored, self.dropped)
+        done = self.backfill.release(
+            {
+                day: DayResult(day in complete, len(urls), len(urls & stored))
+                for day, urls in seen.items()
+            }
+        )
+        self.crawler.stats.inc_value("kompas/index/days_completed", done)
+        if done < len(held):
             self.logger.info(
-                "Skipping %d of %d days already complete (-a refresh=1 walks them again)",
-                len(complete),
-                len(self.days),
+                "%d days walked but not complete (articles missing, or the walk broke)",
+                len(held) - done,
             )
-            self.crawler.stats.set_value("kompas/index/days_skipped", len(complete))
-        return [day for day in self.days if day not in complete]
 
     def previous_walk(self) -> WalkTrust:
         """What stored articles prove, from the past runs: only after a clean default run may
@@ -285,6 +343,9 @@ class KompasGlobalSpider(scrapy.Spider):
     def parse_listing(
         self, response: Response, day: date | None, page: int
     ) -> Iterator[scrapy.Request]:
+        if day is not None and self.backfill is not None and not self.backfill.holds(day):
+            self.crawler.stats.inc_value("kompas/claims/pages_not_followed")
+            return  # the day's lease was lost: another worker walks it
         listing = parse_listing(response)  # type: ignore[arg-type]
         stats = self.crawler.stats
         stats.inc_value("kompas/listing/pages")
@@ -400,23 +461,15 @@ class KompasGlobalSpider(scrapy.Spider):
         )
 
     def closed(self, reason: str) -> None:
-        """Forget dropped articles stored since; mark the backfill days walked to their end
-        with every article stored or dropped. Nothing when the run never started (locked)."""
+        """Forget dropped articles stored since; release the backfill days still held (complete
+        when walked to their end with every article stored or dropped). Nothing when the run
+        never started (locked)."""
         if self.crawler.stats.get_value("kompas/run/id") is None:
             return
         forget_stored(archive_engine(self.crawler))
-        walked = self.day_walks.walked()
-        if not walked:
-            return
-        urls = set().union(*walked.values())
-        stored = known_urls(archive_engine(self.crawler), urls)
-        complete = self.day_walks.complete(stored, self.dropped)
-        mark_days_complete(archive_engine(self.crawler), complete)
-        self.crawler.stats.set_value("kompas/index/days_completed", len(complete))
-        if len(complete) < len(walked):
-            self.logger.info(
-                "%d days walked but not complete (articles missing)", len(walked) - len(complete)
-            )
+        if self.backfill is not None:
+            self.backfill.stop()
+            self.release_days()
 
     # -- articles ----------------------------------------------------------------------------
 

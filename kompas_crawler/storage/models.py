@@ -209,27 +209,62 @@ class CrawlRun(Base):
     dropped_by_reason: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     stats: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    # incremental (the newest-first walk) | backfill (a range of days, shared out by day claims)
+    kind: Mapped[str] = mapped_column(
+        String(16), default="incremental", server_default="incremental"
+    )
 
-    # At most one running crawl per archive, enforced by the database itself.
+    # At most one running incremental crawl per archive, enforced by the database itself;
+    # backfill runs share the work through day_claims instead, as many as are started.
     __table_args__ = (
         Index(
-            "uq_crawl_runs_one_running",
+            "uq_crawl_runs_one_incremental",
             "status",
             unique=True,
-            sqlite_where=text("status = 'running'"),
-            postgresql_where=text("status = 'running'"),
+            sqlite_where=text("status = 'running' AND kind = 'incremental'"),
+            postgresql_where=text("status = 'running' AND kind = 'incremental'"),
         ),
     )
 
 
 class IndexDay(Base):
-    """A day of the archive index walked to its last page: backfills skip it unless refreshing."""
+    """A day of a site's archive index walked to its last page with every article stored or
+    dropped: backfills skip it unless refreshing."""
 
     __tablename__ = "index_days"
 
+    site: Mapped[str] = mapped_column(String(64), primary_key=True, default="global")
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     completed_at: Mapped[datetime] = mapped_column(DateTime)
     article_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DayClaim(Base):
+    """Which backfill worker walks a day of a site's index (see ``storage.claims``).
+
+    ``status``: ``open`` (nobody walked it yet), ``walking`` (held by the worker named, while
+    ``lease_until`` is in the future), ``partial`` (walked, not every article stored: claimable
+    again) or ``done`` (the day is in ``index_days``). Times are naive UTC, of the workers' clocks.
+    """
+
+    __tablename__ = "day_claims"
+
+    site: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    host: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    process_started: Mapped[str | None] = mapped_column(String(32))
+    run_id: Mapped[int | None] = mapped_column(Integer)  # the crawl_runs row of the worker
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
+    released_at: Mapped[datetime | None] = mapped_column(DateTime)
+    walks: Mapped[int] = mapped_column(Integer, default=0)  # times claimed
+    # What the last walk of the day found: articles listed, and stored of those, at release.
+    listed: Mapped[int | None] = mapped_column(Integer)
+    stored: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_day_claims_status", "site", "status", "day"),)
 
 
 class DroppedArticle(Base):

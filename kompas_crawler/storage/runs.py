@@ -1,9 +1,11 @@
 """Crawl run records, the crawl lock they double as, and the index days a backfill completed.
 
-The lock is the ``crawl_runs`` row with status ``running``: a partial unique index lets the
-database hold at most one, so two crawls starting together cannot both get it, on SQLite as on
-PostgreSQL. A running row whose process is gone (killed, crashed) is closed as ``died`` by the next
-crawl, which then takes the lock. Liveness can only be checked on the same host: a row from
+The lock is the incremental ``crawl_runs`` row with status ``running``: a partial unique index
+lets the database hold at most one, so two newest-first crawls starting together cannot both get
+it, on SQLite as on PostgreSQL. Backfill runs (kind ``backfill``) take no lock: any number run at
+once, sharing the days out through ``storage.claims``, and neither kind blocks the other. A
+running row whose process is gone (killed, crashed) is closed as ``died`` by the next crawl of
+its kind, which then takes the lock. Liveness can only be checked on the same host: a row from
 another host counts as live.
 """
 
@@ -17,7 +19,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, delete, insert, inspect, select, update
+from sqlalchemy import Connection, Engine, Table, delete, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kompas_crawler.errors import KompasError
@@ -28,6 +30,9 @@ RUNNING = "running"
 OK = "ok"
 FAILED = "failed"
 DIED = "died"  # finish reason of a run whose process ended without closing it
+INCREMENTAL = "incremental"  # kinds of run: the newest-first walk, one at a time
+BACKFILL = "backfill"  # a range of days, any number at once
+DEFAULT_SITE = "global"
 
 runs = cast(Table, CrawlRun.__table__)
 index_days = cast(Table, IndexDay.__table__)
@@ -106,16 +111,23 @@ def _has_runs_table(engine: Engine) -> bool:
     return inspect(engine).has_table(CrawlRun.__tablename__)
 
 
-def running_owner(engine: Engine) -> RunOwner | None:
-    """The running crawl's owner, if any (alive or not). Reads only."""
+def running_owners(engine: Engine, kind: str = INCREMENTAL) -> list[RunOwner]:
+    """The owners of the running crawls of a kind (alive or not), oldest first. Reads only."""
     if not _has_runs_table(engine):
-        return None
-    query = select(
-        runs.c.id, runs.c.pid, runs.c.host, runs.c.process_started, runs.c.started_at
-    ).where(runs.c.status == RUNNING)
+        return []
+    query = (
+        select(runs.c.id, runs.c.pid, runs.c.host, runs.c.process_started, runs.c.started_at)
+        .where(runs.c.status == RUNNING, runs.c.kind == kind)
+        .order_by(runs.c.id)
+    )
     with engine.connect() as connection:
-        row = connection.execute(query).first()
-    return RunOwner(*row) if row else None
+        return [RunOwner(*row) for row in connection.execute(query)]
+
+
+def running_owner(engine: Engine) -> RunOwner | None:
+    """The running incremental crawl's owner, if any (alive or not). Reads only."""
+    owners = running_owners(engine, INCREMENTAL)
+    return owners[0] if owners else None
 
 
 def _is_me(owner: RunOwner) -> bool:
@@ -123,7 +135,8 @@ def _is_me(owner: RunOwner) -> bool:
 
 
 def check_unlocked(engine: Engine) -> None:
-    """Raise CrawlLocked if a live crawl other than this process holds the archive. Reads only."""
+    """Raise CrawlLocked if a live incremental crawl other than this process holds the archive.
+    Reads only. (Backfill runs need not ask: they never wait for the lock.)"""
     owner = running_owner(engine)
     if owner is not None and not _is_me(owner) and owner_alive(owner):
         raise CrawlLocked(f"another crawl is running on this archive: {owner.describe()}")
@@ -140,12 +153,55 @@ def _close_dead(engine: Engine, owner: RunOwner) -> bool:
     return result.rowcount == 1
 
 
+def close_dead_backfills(engine: Engine) -> list[RunOwner]:
+    """Close as ``died`` the running backfill rows whose process is known to be gone."""
+    return [
+        owner
+        for owner in running_owners(engine, BACKFILL)
+        if not _is_me(owner) and not owner_alive(owner) and _close_dead(engine, owner)
+    ]
+
+
+def _run_values(
+    spider: str, arguments: Mapping[str, Any], kind: str, started_at: datetime | None
+) -> dict[str, Any]:
+    pid = os.getpid()
+    return {
+        "spider": spider,
+        "kind": kind,
+        "started_at": to_naive_utc(started_at) or _now(),
+        "arguments": dict(arguments),
+        "status": RUNNING,
+        "pid": pid,
+        "host": socket.gethostname(),
+        "process_started": process_started(pid),
+        "responses_by_status": {},
+        "dropped_by_reason": {},
+        "stats": {},
+    }
+
+
 def start_run(
-    engine: Engine, spider: str, arguments: Mapping[str, Any], started_at: datetime | None = None
+    engine: Engine,
+    spider: str,
+    arguments: Mapping[str, Any],
+    started_at: datetime | None = None,
+    kind: str = INCREMENTAL,
 ) -> tuple[int, RunOwner | None]:
-    """Take the crawl lock by inserting this process's running row; returns (run id, the dead
-    owner taken over or None). Reentrant within a process. Raises CrawlLocked, writing nothing,
-    when a live crawl holds it."""
+    """Insert this process's running row; returns (run id, the dead owner taken over or None).
+
+    An incremental run takes the crawl lock doing so: reentrant within a process, CrawlLocked,
+    writing nothing, when a live incremental crawl holds it. A backfill run takes no lock; it
+    closes the dead backfill runs it can tell are dead (same host) and returns the first."""
+    if kind == BACKFILL:
+        dead = close_dead_backfills(engine)
+        with engine.begin() as connection:
+            result = connection.execute(
+                insert(runs).values(**_run_values(spider, arguments, kind, started_at))
+            )
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0]), (dead[0] if dead else None)
     taken_over: RunOwner | None = None
     for _attempt in range(3):
         owner = running_owner(engine)
@@ -157,19 +213,7 @@ def start_run(
             if _close_dead(engine, owner):
                 taken_over = owner
             continue
-        pid = os.getpid()
-        values = {
-            "spider": spider,
-            "started_at": to_naive_utc(started_at) or _now(),
-            "arguments": dict(arguments),
-            "status": RUNNING,
-            "pid": pid,
-            "host": socket.gethostname(),
-            "process_started": process_started(pid),
-            "responses_by_status": {},
-            "dropped_by_reason": {},
-            "stats": {},
-        }
+        values = _run_values(spider, arguments, kind, started_at)
         try:
             with engine.begin() as connection:
                 result = connection.execute(insert(runs).values(**values))
@@ -277,32 +321,51 @@ def recent_runs(
     ]
 
 
-def completed_days(engine: Engine, days: Iterable[date]) -> set[date]:
+def completed_days(engine: Engine, days: Iterable[date], site: str = DEFAULT_SITE) -> set[date]:
     """Those of these days whose index a previous backfill walked and stored completely."""
     wanted = list(days)
     if not wanted:
         return set()
     with engine.connect() as connection:
-        query = select(index_days.c.day).where(index_days.c.day.in_(wanted))
+        query = select(index_days.c.day).where(
+            index_days.c.site == site, index_days.c.day.in_(wanted)
+        )
         return set(connection.execute(query).scalars())
 
 
 def mark_days_complete(
-    engine: Engine, article_counts: Mapping[date, int], completed_at: datetime | None = None
+    engine: Engine,
+    article_counts: Mapping[date, int],
+    completed_at: datetime | None = None,
+    site: str = DEFAULT_SITE,
 ) -> None:
     """Record days whose index was walked to its last page with every article stored."""
     if not article_counts:
         return
-    when = to_naive_utc(completed_at) or _now()
     with engine.begin() as connection:
-        connection.execute(delete(index_days).where(index_days.c.day.in_(list(article_counts))))
-        connection.execute(
-            insert(index_days),
-            [
-                {"day": day, "completed_at": when, "article_count": count}
-                for day, count in sorted(article_counts.items())
-            ],
+        write_complete_days(connection, article_counts, completed_at, site)
+
+
+def write_complete_days(
+    connection: Connection,
+    article_counts: Mapping[date, int],
+    completed_at: datetime | None = None,
+    site: str = DEFAULT_SITE,
+) -> None:
+    """``mark_days_complete`` inside the caller's transaction."""
+    when = to_naive_utc(completed_at) or _now()
+    connection.execute(
+        delete(index_days).where(
+            index_days.c.site == site, index_days.c.day.in_(list(article_counts))
         )
+    )
+    connection.execute(
+        insert(index_days),
+        [
+            {"site": site, "day": day, "completed_at": when, "article_count": count}
+            for day, count in sorted(article_counts.items())
+        ],
+    )
 
 
 def runs_of_jobs(engine: Engine, spider: str, jobs: Iterable[str]) -> dict[str, PastRun]:
