@@ -137,7 +137,7 @@ class Node:
         except requests.RequestException as error:
             raise NodeError(f"{self.url} is down ({_reason(error)})") from None
         except ErrorResponse as error:
-            raise NodeError(f"{self.url} refused {what}: {_first_line(str(error))}") from None
+            raise NodeError(f"{self.url} refused {what}: {_last_line(str(error))}") from None
         except (MalformedResponse, KeyError, ValueError) as error:
             raise NodeError(
                 f"{self.url} is not a Scrapyd node (its answer to {what}: "
@@ -187,6 +187,11 @@ class Node:
 
 def _first_line(text: str) -> str:
     return (text.strip().splitlines() or [""])[0]
+
+
+def _last_line(text: str) -> str:
+    """A traceback's last line: the error itself."""
+    return (text.strip().splitlines() or [""])[-1].strip()[:200]
 
 
 def _reason(error: BaseException) -> str:

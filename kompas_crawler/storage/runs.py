@@ -373,7 +373,7 @@ def runs_of_jobs(engine: Engine, spider: str, jobs: Iterable[str]) -> dict[str, 
     wanted = set(jobs)
     if not wanted or not _has_runs_table(engine):
         return {}
-    job = runs.c.arguments["_job"].as_string()
+    job = runs.c.arguments[("spider", "_job")].as_string()
     query = (
         select(
             job.label("job"),
