@@ -314,3 +314,51 @@ def test_coverage_of_a_partial_archive_names_the_gaps(
     ]
     bad = coverage(url, "--since", "2024-13-01")
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_a_retry_after_seen_by_one_worker_pauses_every_worker(
+    server: OfflineServer, tmp_path: Path
+) -> None:
+    url = sqlite_url(tmp_path)
+    listing = f"https://indeks.kompas.com/?site=global&date={FIRST + timedelta(days=2)}"
+    throttled = Reply.text("slow down", status=429)
+    throttled.headers["Retry-After"] = "3"
+    server.site.script(listing, throttled, server.site.render(server.site.route(listing)))
+    server.clear_hits()
+    try:
+        workers = [start_worker(tmp_path / f"w{n}", server.url, url, *RANGE) for n in range(2)]
+        for worker in workers:
+            done = finish(worker)
+            assert done.returncode == 0, done.stderr
+    finally:
+        server.site.unscript(listing)
+    (asked,) = [hit.time for hit in server.hits if hit.status == 429]
+    # Both workers held back: nothing asked between the other's next poll and the pause's end.
+    during = [hit for hit in server.hits if asked + 1.2 < hit.time < asked + 2.8]
+    assert during == []
+    assert len(first_page_hits(server)) == 12
+
+
+def test_workers_share_the_configured_request_rate(server: OfflineServer, tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path)
+    days = ["-a", f"start_date={FIRST}", "-a", f"end_date={FIRST + timedelta(days=5)}"]
+    polite = ["-s", "DOWNLOAD_DELAY=0.2", "-s", "DOWNLOAD_DELAY_JITTER=0"]
+    server.clear_hits()
+    workers = [start_worker(tmp_path / f"w{n}", server.url, url, *days, *polite) for n in range(2)]
+    for worker in workers:
+        done = finish(worker)
+        assert done.returncode == 0, done.stderr
+    articles = sorted(hit.time for hit in server.hits if "/global/read/" in hit.url)
+    assert len(articles) == 36
+    # Once both workers run (a poll or two), the two ask no faster than one with the delay.
+    steady = [t for t in articles if t > articles[0] + 2]
+    rate = (len(steady) - 1) / (steady[-1] - steady[0])
+    assert rate < 1 / 0.2 * 1.25, rate
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.connect() as connection:
+        seen = [
+            json.loads(stats).get("kompas/claims/workers_max")
+            for stats in connection.execute(text("SELECT stats FROM crawl_runs")).scalars()
+        ]
+    engine.dispose()
+    assert 2 in seen

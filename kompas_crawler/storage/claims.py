@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import cast
@@ -32,6 +31,7 @@ from typing import cast
 from sqlalchemy import Connection, Engine, Table, and_, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from kompas_crawler.storage.database import writing
 from kompas_crawler.storage.models import DayClaim, IndexDay
 from kompas_crawler.storage.runs import (
     DEFAULT_SITE,
@@ -69,21 +69,6 @@ class Worker:
     def this_process(cls, run_id: int) -> Worker:
         pid = os.getpid()
         return cls(run_id, socket.gethostname(), pid, process_started(pid))
-
-
-@contextmanager
-def writing(engine: Engine) -> Iterator[Connection]:
-    """A transaction that holds the write lock from its start (SQLite: BEGIN IMMEDIATE; other
-    writers wait their busy timeout), committed at the end, rolled back on any error."""
-    with engine.connect() as connection:
-        if connection.dialect.name == "sqlite":
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        try:
-            yield connection
-        except BaseException:
-            connection.rollback()
-            raise
-        connection.commit()
 
 
 def _insert_open(connection: Connection, rows: list[dict[str, object]]) -> None:

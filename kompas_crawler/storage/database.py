@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +90,22 @@ def _sqlite_read_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A transaction that holds the write lock from its start (SQLite: BEGIN IMMEDIATE, so
+    other writers wait their busy timeout, and DDL is part of it), committed at the end, rolled
+    back on any error."""
+    with engine.connect() as connection:
+        if is_sqlite(engine):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            yield connection
+        except BaseException:
+            connection.rollback()
+            raise
+        connection.commit()
 
 
 def _sqlite_path(url: str) -> Path | None:
@@ -227,7 +245,9 @@ def open_archive(url: str, option: str = SETTING) -> Engine:
     engine = _engine(url, option)
     try:
         upgrade_if_older(engine, shown(url), _sqlite_path(url))
-        with engine.begin() as connection:
+        # Under the write lock: workers opening a new archive at once make it once, and none
+        # sees it half made (SQLite would otherwise commit each CREATE on its own).
+        with writing(engine) as connection:
             if engine.dialect.name == "postgresql":
                 connection.execute(select(func.pg_advisory_xact_lock(SCHEMA_LOCK)))
             new = "articles" not in inspect(connection).get_table_names()

@@ -9,7 +9,8 @@ from typing import cast
 
 from sqlalchemy import Engine, Table, select, update
 
-from kompas_crawler.storage.claims import now_utc, writing
+from kompas_crawler.storage.claims import now_utc
+from kompas_crawler.storage.database import writing
 from kompas_crawler.storage.models import ArchiveMeta
 
 meta = cast(Table, ArchiveMeta.__table__)
