@@ -162,13 +162,16 @@ def test_a_killed_job_is_rescheduled(
     nodes: list[Scrapyd], server: OfflineServer, clean: dict[str, Any], postgres_url: str
 ) -> None:
     process = subprocess.Popen(
-        backfill(server.url, postgres_url, [nodes[0].url], "--no-deploy", workers=1),
+        backfill(server.url, postgres_url, [nodes[0].url], workers=1),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        wait_until(lambda: walking(postgres_url), timeout=120, step=0.2)
+        wait_until(
+            lambda: process.poll() is not None or walking(postgres_url), timeout=120, step=0.2
+        )
+        assert process.poll() is None, process.communicate()
         pids = nodes[0].running_pids()
         assert len(pids) == 1
         os.kill(pids[0], signal.SIGKILL)
