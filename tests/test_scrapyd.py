@@ -233,3 +233,28 @@ def test_bad_input_is_one_line_and_exit_2(
     assert len(err.splitlines()) == 1 and message in err, err
     assert err.startswith("kompas-crawler backfill: error: ")
     assert not (tmp_path / "kompas.db").exists()  # refused before touching anything
+
+
+def test_ctrl_c_with_cancel_on_exit_cancels_the_jobs(
+    nodes: list[Scrapyd], server: OfflineServer, postgres_url: str
+) -> None:
+    process = subprocess.Popen(
+        backfill(server.url, postgres_url, [nodes[1].url], "--cancel-on-exit", workers=1),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_until(
+            lambda: process.poll() is not None or walking(postgres_url), timeout=120, step=0.2
+        )
+        assert process.poll() is None, process.communicate()
+        assert len(nodes[1].running_pids()) == 1
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, out + err
+    assert err.strip().splitlines() == ["backfill: interrupted; 1 job cancelled"]
+    wait_until(lambda: not nodes[1].running_pids(), timeout=60, step=0.5)

@@ -145,13 +145,14 @@ def run(args: argparse.Namespace) -> int:
             backfill.prepare(egg, time.strftime("%Y%m%dT%H%M%S", time.gmtime()))
         done = backfill.run()
     except KeyboardInterrupt:
+        jobs = f"{len(backfill.placed)} job" + ("" if len(backfill.placed) == 1 else "s")
         if args.cancel_on_exit:
             backfill.cancel()
-            print(f"backfill: interrupted; {len(backfill.placed)} jobs cancelled", file=sys.stderr)
+            print(f"backfill: interrupted; {jobs} cancelled", file=sys.stderr)
         else:
             pages = ", ".join(dict.fromkeys(p.node.jobs_page() for p in backfill.placed))
             print(
-                f"backfill: interrupted; {len(backfill.placed)} jobs go on running"
+                f"backfill: interrupted; {jobs} still running"
                 + (f": see {pages}" if pages else ""),
                 file=sys.stderr,
             )
