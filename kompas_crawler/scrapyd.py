@@ -104,7 +104,7 @@ class Node:
             """ScrapydClient with a timeout on every call (a lost host must not hang us)."""
 
             def _get(self, basename: str, params: Any = None) -> Any:
-                return pyclient._process_response(
+                return _answer(
                     pyclient.requests.get(
                         f"{self.url}/{basename}.json",
                         params=params or {},
@@ -115,7 +115,7 @@ class Node:
                 )
 
             def _post(self, basename: str, data: Any, files: Any = None) -> Any:
-                return pyclient._process_response(
+                return _answer(
                     pyclient.requests.post(
                         f"{self.url}/{basename}.json",
                         data=data,
@@ -125,6 +125,11 @@ class Node:
                         timeout=TIMEOUT,
                     )
                 )
+
+        def _answer(response: Any) -> Any:
+            if response.status_code >= 400:  # e.g. 401: the node wants a password
+                raise pyclient.ErrorResponse(f"HTTP {response.status_code} {response.reason}")
+            return pyclient._process_response(response)
 
         self.client = Client(self.url)
 
