@@ -33,8 +33,14 @@ from tests.test_workers import (
     walking,
 )
 
-scrapyd = pytest.importorskip("scrapyd", reason="Scrapyd: pip install -e '.[test]'")
-pytest.importorskip("scrapyd_client", reason="scrapyd-client: pip install -e '.[scrapyd]'")
+
+def needs_scrapyd() -> None:
+    """Skip, saying what to install, without Scrapyd or scrapyd-client."""
+    pytest.importorskip("scrapyd", reason="Scrapyd is not installed: pip install -e '.[test]'")
+    pytest.importorskip(
+        "scrapyd_client", reason="scrapyd-client is not installed: pip install -e '.[scrapyd]'"
+    )
+
 
 FAST = ["AUTOTHROTTLE_ENABLED=False", "DOWNLOAD_DELAY=0", "LOG_LEVEL=INFO"]
 # The workers' own settings (one day a claim, short leases), as job settings.
@@ -92,6 +98,7 @@ class Scrapyd:
 
 @pytest.fixture(scope="module")
 def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Scrapyd]]:
+    needs_scrapyd()
     root = tmp_path_factory.mktemp("scrapyd")
     started: list[Scrapyd] = []
     try:
@@ -194,6 +201,7 @@ def test_a_killed_job_is_rescheduled(
 def test_the_egg_holds_the_package_data(tmp_path: Path) -> None:
     from kompas_crawler.scrapyd import build_egg
 
+    needs_scrapyd()
     egg = zipfile.ZipFile(build_egg(tmp_path))
     names = set(egg.namelist())
     assert "kompas_crawler/browse/metadata.yml" in names
