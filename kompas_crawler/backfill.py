@@ -202,7 +202,9 @@ class Backfill:
             if not self.placed:  # every job ended well, yet days are open: run the rest
                 if self.retries_left <= 0:
                     raise BackfillFailed(
-                        f"{now.days - now.complete} days still incomplete and no retries left"
+                        f"{now.days - now.complete} days still incomplete and no retries left "
+                        f"(kompas-crawler coverage --since {self.first} --until {self.last} "
+                        "says why)"
                     )
                 self.retries_left -= 1
                 placed = self.place()
