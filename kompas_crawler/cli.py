@@ -22,6 +22,7 @@ COMMANDS = [
     "health",
     "serve",
     "reextract",
+    "backfill",
     "coverage",
 ]
 

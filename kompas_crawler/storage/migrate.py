@@ -13,7 +13,13 @@ too), so a failure leaves the archive as it was.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import logging
+import shutil
+import tempfile
+from importlib.abc import Traversable
+from importlib.resources import files
 from pathlib import Path
 
 from alembic import command
@@ -25,7 +31,34 @@ from kompas_crawler.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
-_VERSIONS = Path(__file__).with_name("migrations") / "versions"
+
+def _copy(source: Traversable, target: Path) -> None:
+    target.mkdir()
+    for item in source.iterdir():
+        if item.is_dir():
+            if item.name != "__pycache__":
+                _copy(item, target / item.name)
+        else:
+            (target / item.name).write_bytes(item.read_bytes())
+
+
+@functools.cache
+def _extracted() -> Path:
+    """The migrations copied out to a temp folder, once a process, deleted at its exit."""
+    folder = Path(tempfile.mkdtemp(prefix="kompas-migrations-"))
+    atexit.register(shutil.rmtree, folder, True)
+    _copy(files(__package__ or "kompas_crawler.storage") / "migrations", folder / "migrations")
+    return folder / "migrations"
+
+
+def migrations_folder() -> Path:
+    """The Alembic scripts as a folder on disk, which Alembic needs: in place, or copied out
+    when the package runs from a zip (the egg a Scrapyd node runs)."""
+    here = Path(__file__).with_name("migrations")
+    return here if here.is_dir() else _extracted()
+
+
+_VERSIONS = migrations_folder() / "versions"
 SCHEMA_VERSION = max(int(path.name[:4]) for path in _VERSIONS.glob("[0-9][0-9][0-9][0-9]_*.py"))
 # Held while PostgreSQL creates or upgrades the schema: crawls opening the archive at once would
 # otherwise race on CREATE TABLE (duplicate key in pg_type). Any constant: it only has to match.
@@ -49,7 +82,7 @@ def stored_version(connection: Connection) -> int:
 
 def _config(connection: Connection) -> Config:
     config = Config()
-    config.set_main_option("script_location", "kompas_crawler.storage:migrations")
+    config.set_main_option("script_location", str(migrations_folder()))
     config.attributes["connection"] = connection
     return config
 

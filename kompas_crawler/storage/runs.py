@@ -374,3 +374,37 @@ def write_complete_days(
             for day, count in sorted(article_counts.items())
         ],
     )
+
+
+def runs_of_jobs(engine: Engine, spider: str, jobs: Iterable[str]) -> dict[str, PastRun]:
+    """The latest run of each of these Scrapyd jobs (the ``_job`` argument the run recorded)."""
+    wanted = set(jobs)
+    if not wanted or not _has_runs_table(engine):
+        return {}
+    job = runs.c.arguments[("spider", "_job")].as_string()
+    query = (
+        select(
+            job.label("job"),
+            runs.c.id,
+            runs.c.status,
+            runs.c.finish_reason,
+            runs.c.arguments,
+            runs.c.stats,
+            runs.c.started_at,
+        )
+        .where(runs.c.spider == spider, job.in_(wanted))
+        .order_by(runs.c.id)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return {
+        row.job: PastRun(
+            row.id,
+            row.status,
+            row.finish_reason,
+            row.arguments or {},
+            row.stats or {},
+            row.started_at,
+        )
+        for row in rows
+    }
