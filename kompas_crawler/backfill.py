@@ -23,8 +23,7 @@ from kompas_crawler.scrapyd import SPIDER, Node, NodeError
 from kompas_crawler.storage.claims import held_days
 from kompas_crawler.storage.query import Filters, count_articles
 from kompas_crawler.storage.runs import FAILED, RUNNING, PastRun, completed_days, runs_of_jobs
-
-SITE = "global"
+from kompas_crawler.urls import DEFAULT_SITE
 
 
 class BackfillFailed(KompasError):
@@ -59,12 +58,12 @@ def days_between(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-def progress(engine: Engine, first: date, last: date) -> Progress:
-    """How far the archive is with the range."""
+def progress(engine: Engine, first: date, last: date, site: str = DEFAULT_SITE) -> Progress:
+    """How far the archive is with the range of one site's index."""
     days = days_between(first, last)
-    claimed = sum(1 for site, day in held_days(engine, SITE) if first <= day <= last)
+    claimed = sum(1 for _site, day in held_days(engine, site) if first <= day <= last)
     return Progress(
-        len(completed_days(engine, days, SITE)),
+        len(completed_days(engine, days, site)),
         len(days),
         claimed,
         count_articles(engine, Filters(since=first, until=last)),
@@ -96,12 +95,14 @@ class Backfill:
         settings: dict[str, str],
         retries: int,
         report: Callable[[str], None],
+        site: str = DEFAULT_SITE,
         poll: float = 2.0,
     ) -> None:
         self.nodes = list(nodes)
         self.engine = engine
         self.first, self.last = first, last
         self.workers = workers
+        self.site = site
         self.settings = settings
         self.retries_left = retries
         self.report = report
@@ -135,6 +136,8 @@ class Backfill:
         while True:
             node = min(self.nodes, key=lambda n: sum(p.node is n for p in self.placed))
             arguments = {"start_date": self.first.isoformat(), "end_date": self.last.isoformat()}
+            if self.site != DEFAULT_SITE:
+                arguments["site"] = self.site
             try:
                 placed = Placed(node, node.schedule(arguments, self.settings))
             except NodeError as error:
@@ -183,7 +186,7 @@ class Backfill:
 
     def run(self) -> Progress:
         """Schedule the jobs and wait for the range to be complete."""
-        now = progress(self.engine, self.first, self.last)
+        now = progress(self.engine, self.first, self.last, self.site)
         if now.complete == now.days:
             self.report(f"backfill: all {now.days} days are already complete")
             return now
@@ -192,7 +195,7 @@ class Backfill:
             self.report(f"backfill: job {placed.job} scheduled on {placed.node.url}")
         shown = None
         while True:
-            now = progress(self.engine, self.first, self.last)
+            now = progress(self.engine, self.first, self.last, self.site)
             if now != shown:
                 self.report(now.line(len(self.placed)))
                 shown = now

@@ -182,7 +182,12 @@ def test_a_killed_job_is_rescheduled(
     )
     try:
         wait_until(
-            lambda: process.poll() is not None or walking(postgres_url), timeout=120, step=0.2
+            lambda: (
+                process.poll() is not None
+                or (walking(postgres_url) and bool(nodes[0].running_pids()))
+            ),
+            timeout=120,
+            step=0.2,
         )
         assert process.poll() is None, process.communicate()
         pids = nodes[0].running_pids()
@@ -260,7 +265,12 @@ def test_ctrl_c_with_cancel_on_exit_cancels_the_jobs(
     )
     try:
         wait_until(
-            lambda: process.poll() is not None or walking(postgres_url), timeout=120, step=0.2
+            lambda: (
+                process.poll() is not None
+                or (walking(postgres_url) and bool(nodes[0].running_pids()))
+            ),
+            timeout=120,
+            step=0.2,
         )
         assert process.poll() is None, process.communicate()
         assert len(nodes[1].running_pids()) == 1

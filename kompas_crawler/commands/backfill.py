@@ -37,6 +37,12 @@ def register(subparsers: Any) -> None:
         metavar="URL",
         help="a Scrapyd node, e.g. http://host:6800 (repeat for more)",
     )
+    parser.add_argument(
+        "--site",
+        default="global",
+        metavar="NAME",
+        help="the indeks site (section) to archive, as crawl -a site= (default global)",
+    )
     parser.add_argument("--workers", type=int, default=2, metavar="N", help="jobs (default 2)")
     parser.add_argument(
         "--database",
@@ -98,11 +104,13 @@ def _archive_url(args: argparse.Namespace) -> tuple[str, str]:
 def check(args: argparse.Namespace) -> None:
     """Bad input as ConfigError, before any node is asked anything."""
     from kompas_crawler.scrapyd import node_url
+    from kompas_crawler.spiders.kompas_global import parse_site
 
     if not args.scrapyd:
         raise ConfigError("no Scrapyd node: give at least one --scrapyd URL")
     for url in args.scrapyd:
         node_url(url)
+    parse_site(args.site)
     if args.workers < 1:
         raise ConfigError(f"--workers {args.workers}: must be at least 1")
     if args.retries < 0:
@@ -137,6 +145,7 @@ def run(args: argparse.Namespace) -> int:
         settings=settings,
         retries=args.retries,
         report=report,
+        site=args.site,
         poll=args.poll,
     )
     try:
