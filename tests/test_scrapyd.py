@@ -267,7 +267,7 @@ def test_ctrl_c_with_cancel_on_exit_cancels_the_jobs(
         wait_until(
             lambda: (
                 process.poll() is not None
-                or (walking(postgres_url) and bool(nodes[0].running_pids()))
+                or (walking(postgres_url) and bool(nodes[1].running_pids()))
             ),
             timeout=120,
             step=0.2,
