@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/query.py [--articles 100000] [--db PATH] [--fresh]
 
-One run measures, on the same database: full-text search (``storage.query.search``: bm25 ranking,
+One run measures, on the same database: full-text search (``storage.search.search``: bm25 ranking,
 snippets, bylines and the total count) against a plain LIKE scan, as median and p95 latency; and
 ``kompas-crawler export`` (JSON Lines and Parquet) throughput and peak memory for 10% of the
 archive and for all of it (flat memory: both peaks should be about the same). Targets: search
@@ -32,7 +32,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from kompas_crawler.storage.database import open_archive
-from kompas_crawler.storage.query import Filters, Sort, search
+from kompas_crawler.storage.filters import Filters
+from kompas_crawler.storage.search import Sort, search
 
 COMMON = [
     "yang",
