@@ -23,18 +23,10 @@ from kompas_crawler.items import Article
 from kompas_crawler.processors import WIB
 from kompas_crawler.storage.archive import load_article, load_revisions
 from kompas_crawler.storage.database import open_existing_archive, shown
-from kompas_crawler.storage.query import (
-    Filters,
-    Period,
-    QueryError,
-    Sort,
-    count_articles,
-    iter_articles,
-    parse_day,
-    parse_until,
-    search,
-    stats,
-)
+from kompas_crawler.storage.filters import Filters, QueryError, parse_day, parse_until
+from kompas_crawler.storage.rows import count_articles, iter_articles
+from kompas_crawler.storage.search import Sort, search
+from kompas_crawler.storage.stats import Period, stats
 
 __all__ = ["Archive", "QueryError"]
 

@@ -21,7 +21,7 @@ from kompas_crawler.storage import migrate
 from kompas_crawler.storage.archive import ArchiveWriter, load_article, load_revisions
 from kompas_crawler.storage.database import SCHEMA_VERSION, open_archive, open_existing_archive
 from kompas_crawler.storage.models import Base
-from kompas_crawler.storage.query import search
+from kompas_crawler.storage.search import search
 
 FIXTURES = Path(__file__).parent / "fixtures" / "schema"
 NOW = datetime(2026, 1, 5, 3, 0, tzinfo=UTC)

@@ -27,7 +27,7 @@ from kompas_crawler.commands._output import (
 )
 from kompas_crawler.errors import KompasError
 from kompas_crawler.storage.database import archive_files
-from kompas_crawler.storage.query import EXPORT_FIELDS, iter_articles
+from kompas_crawler.storage.rows import EXPORT_FIELDS, iter_articles
 
 LIST_SEPARATOR = "; "
 

@@ -21,7 +21,7 @@ from kompas_crawler.commands._output import (
     terminal_width,
     wib,
 )
-from kompas_crawler.storage.query import DEFAULT_MARK, SearchResult, search
+from kompas_crawler.storage.search import DEFAULT_MARK, SearchResult, search
 
 PLACEHOLDER_MARK = ("\ue000", "\ue001")
 

@@ -1,0 +1,97 @@
+"""PostgreSQL's engine: the tsvector column ``articles.search_vector`` under a GIN index, ranked
+by ``ts_rank_cd``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    bindparam,
+    func,
+    inspect,
+    literal_column,
+    select,
+)
+
+from kompas_crawler.storage.database import PG_VECTOR
+from kompas_crawler.storage.filters import filter_clauses
+from kompas_crawler.storage.models import ArticleRow
+from kompas_crawler.storage.search.expressions import websearch_text
+from kompas_crawler.storage.search.request import SNIPPET_TOKENS, Request, order
+from kompas_crawler.storage.search.results import SearchResult, result
+
+# ts_rank_cd weights of the tsvector's D, C (body), B (tags) and A (title) words, in the
+# proportions of the bm25 weights on SQLite.
+PG_RANK_WEIGHTS = "{0.1, 0.1, 0.5, 1.0}"
+
+_A = ArticleRow.__table__
+_VECTOR: ColumnElement[Any] = literal_column(f"articles.{PG_VECTOR}")
+_SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
+
+
+def available(engine: Engine) -> bool:
+    """True when the archive has its tsvector column (one not opened for writing since
+    kompas-crawler made it has none)."""
+    return engine.dialect.name == "postgresql" and any(
+        c["name"] == PG_VECTOR for c in inspect(engine).get_columns("articles")
+    )
+
+
+def _tsquery(query: str) -> ColumnElement[Any]:
+    return func.websearch_to_tsquery(_SIMPLE, bindparam("ts_query", websearch_text(query)))
+
+
+def matching(query: str, dialect: str) -> ColumnElement[bool]:
+    """WHERE condition on ``articles``: the row matches ``query``."""
+    return _VECTOR.op("@@")(_tsquery(query))
+
+
+def search(connection: Connection, request: Request) -> SearchResult:
+    """The best (or newest) matches of ``request``, with snippets."""
+    tsquery = _tsquery(request.query)
+    weights: ColumnElement[Any] = literal_column(f"'{PG_RANK_WEIGHTS}'::float4[]")
+    score = func.ts_rank_cd(weights, _VECTOR, tsquery).label("score")
+    where = [_VECTOR.op("@@")(tsquery), *filter_clauses(request.filters)]
+    ordering = (
+        [score.desc(), _A.c.published_at.desc(), _A.c.id.desc()]
+        if request.sort == "relevance"
+        else order(request.sort, None)
+    )
+    ranked = select(_A.c.id, score).where(*where).order_by(*ordering).limit(request.limit)
+    ranking = connection.execute(ranked).all()
+    ids = [row.id for row in ranking]
+    snippets = _snippets(connection, tsquery, ids, request.mark)
+    total = len(ids)
+    if request.count and len(ids) == request.limit:
+        total = connection.execute(select(func.count()).select_from(_A).where(*where)).scalar_one()
+    scores = {row.id: float(row.score) for row in ranking}
+    return result(connection, request, ids, scores, snippets, total)
+
+
+def _headline_options(mark: tuple[str, str]) -> str:
+    def quoted(text: str) -> str:
+        return '"' + text.replace('"', '""') + '"'
+
+    return (
+        f"StartSel={quoted(mark[0])}, StopSel={quoted(mark[1])}, MaxWords={SNIPPET_TOKENS}, "
+        f"MinWords={SNIPPET_TOKENS // 2}, ShortWord=0, MaxFragments=1"
+    )
+
+
+def _snippets(
+    connection: Connection, tsquery: ColumnElement[Any], ids: list[int], mark: tuple[str, str]
+) -> dict[int, str]:
+    """As on SQLite: from the body where it matches, else from the title or tags."""
+    if not ids:
+        return {}
+    options: ColumnElement[str] = bindparam("headline_options", _headline_options(mark))
+    columns = (_A.c.body, _A.c.title, _A.c.tag_list)
+    headlines = (func.ts_headline(_SIMPLE, col, tsquery, options) for col in columns)
+    rows = connection.execute(select(_A.c.id, *headlines).where(_A.c.id.in_(ids)))
+    return {
+        row_id: next((text for text in texts if mark[0] in text), texts[0])
+        for row_id, *texts in rows
+    }
