@@ -8,6 +8,7 @@ new module and one line in ``_ENGINES``.
 
 from __future__ import annotations
 
+import weakref
 from typing import Protocol
 
 from sqlalchemy import ColumnElement, Connection, Engine
@@ -45,10 +46,20 @@ class SearchEngine(Protocol):
 _ENGINES: tuple[SearchEngine, ...] = (fts5, postgres)
 
 
+# The full-text engine found for each archive (Engine), asked once: the check costs a few
+# statements, a few ms a search. Only a found index is remembered (an index is never dropped;
+# an archive without one may get it from a writer meanwhile).
+_FOUND: weakref.WeakKeyDictionary[Engine, SearchEngine] = weakref.WeakKeyDictionary()
+
+
 def _engine_for(engine: Engine, use_fts: bool | None) -> SearchEngine:
     if use_fts is False:
         return like
-    return next((found for found in _ENGINES if found.available(engine)), like)
+    if (found := _FOUND.get(engine)) is None:
+        found = next((e for e in _ENGINES if e.available(engine)), like)
+        if found is not like:
+            _FOUND[engine] = found
+    return found
 
 
 def has_fts(engine: Engine) -> bool:

@@ -3,6 +3,7 @@ ranked by bm25."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import (
@@ -16,6 +17,7 @@ from sqlalchemy import (
     literal_column,
     select,
     table,
+    text,
 )
 
 from kompas_crawler.storage.filters import filter_clauses
@@ -28,8 +30,22 @@ FTS_TABLE = "articles_fts"
 # bm25 weights for title, body, tag_list: a word in a title or tag says more than one in the body.
 BM25_WEIGHTS = (10.0, 1.0, 5.0)
 
+# Terms a prefix may expand to (expanded()); beyond, FTS5 merges them itself.
+MAX_EXPANSION = 64
+
 _A = ArticleRow.__table__
 _FTS = table(FTS_TABLE, column("rowid"))
+# The index's terms, one row each: a per-connection table (nothing written to the archive).
+_VOCAB_DDL = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{FTS_TABLE}_terms "
+    f"USING fts5vocab(main, {FTS_TABLE}, row)"
+)
+_VOCAB_RANGE = text(
+    f"SELECT term FROM temp.{FTS_TABLE}_terms WHERE term >= :low AND term < :high ORDER BY term"
+)
+# Quoted phrases (kept as they are) or a bare prefix word (the index holds ASCII-folded
+# lowercase terms, so only an ASCII word is looked up as typed); not after ``column:``.
+_PREFIX = re.compile(r'"(?:[^"]|"")*"\*?|(?<![\w:])([0-9A-Za-z]+)\*')
 
 
 def available(engine: Engine) -> bool:
@@ -49,13 +65,14 @@ def matching(query: str, dialect: str) -> ColumnElement[bool]:
 def search(connection: Connection, request: Request) -> SearchResult:
     """The best (or newest) matches of ``request``, with snippets."""
     expression = fts_expression(request.query)
+    if request.sort != "relevance":
+        return _by_date(connection, request, expression)
     score = func.bm25(literal_column(FTS_TABLE), *BM25_WEIGHTS).label("score")
     conditions = filter_clauses(request.filters)
     # Without filters, ranking and counting need only the index: joining every match to its
     # article row would cost more than the ranking itself.
-    joined = bool(conditions) or request.sort != "relevance"
-    source = _FTS.join(_A, _A.c.id == _FTS.c.rowid) if joined else _FTS
-    ordering = order(request.sort, score) if joined else [score, _FTS.c.rowid.desc()]
+    source = _FTS.join(_A, _A.c.id == _FTS.c.rowid) if conditions else _FTS
+    ordering = order(request.sort, score) if conditions else [score, _FTS.c.rowid.desc()]
     where = [_match(expression), *conditions]
     ranked = (
         select(_FTS.c.rowid.label("id"), score)
@@ -66,13 +83,71 @@ def search(connection: Connection, request: Request) -> SearchResult:
     )
     ranking = connection.execute(ranked).all()
     ids = [row.id for row in ranking]
-    snippets = _snippets(connection, expression, ids, request.mark)
+    snippets = _snippets(connection, expanded(connection, expression), ids, request.mark)
     total = len(ids)
     if request.count and len(ids) == request.limit:
-        counted = select(func.count()).select_from(_FTS if not conditions else source)
+        counted = select(func.count()).select_from(source)
         total = connection.execute(counted.where(*where)).scalar_one()
     scores = {row.id: -row.score for row in ranking}
     return result(connection, request, ids, scores, snippets, total)
+
+
+def _by_date(connection: Connection, request: Request, expression: str) -> SearchResult:
+    """Newest (or oldest) first. Where matches are dense, walking the ``published_at`` index and
+    keeping the rows whose id is among the matches (``id IN (match)``) stops after a few hundred
+    rows; sorting every match costs one lookup each. The match count decides which."""
+    conditions = filter_clauses(request.filters)
+    where = [matching(request.query, "sqlite"), *conditions]
+    counted = select(func.count()).where(*where)
+    if not conditions:  # the index alone knows
+        counted = select(func.count()).select_from(_FTS).where(_match(expression))
+    total = connection.execute(counted).scalar_one()
+    filters = request.filters
+    dated_only = not (filters.writers or filters.sources or filters.tags or filters.sections)
+    if dated_only and total and _dense(connection, total, request):
+        # "id + 0" is no column: SQLite cannot look the matches up by id, so it walks the
+        # published_at index (in ORDER BY order) and tests each id against the matches.
+        where[0] = (_A.c.id + 0).in_(select(_FTS.c.rowid).where(_match(expression)))
+    statement = select(_A.c.id).where(*where).order_by(*order(request.sort, None))
+    ids = list(connection.execute(statement.limit(request.limit)).scalars())
+    snippets, scores = _snippets_and_scores(
+        connection, expanded(connection, expression), ids, request.mark
+    )
+    return result(connection, request, ids, scores, snippets, total)
+
+
+def _dense(connection: Connection, total: int, request: Request) -> bool:
+    """Whether walking the date index finds ``limit`` matches sooner than sorting all ``total``:
+    with matches spread evenly, the walk reads rows/total rows per match."""
+    rows = connection.execute(select(func.max(_A.c.id))).scalar_one() or 0
+    return rows * request.limit / total < total
+
+
+def expanded(connection: Connection, expression: str) -> str:
+    """``expression`` with each ``prefix*`` word replaced by its terms in the index,
+    ``(vaksin OR vaksinasi)``: FTS5 merges a prefix's terms again for every row it is asked
+    about, which snippets ask for row by row. The same rows match either way. A prefix with
+    more than MAX_EXPANSION terms, and any NEAR group (which takes no OR), stay as they are."""
+    if "NEAR" in expression or "*" not in expression:
+        return expression
+    connection.execute(text(_VOCAB_DDL))
+
+    def terms(match: re.Match[str]) -> str:
+        prefix = match.group(1)
+        if prefix is None:  # a quoted phrase, as it is
+            return match.group()
+        found = (
+            connection.execute(
+                _VOCAB_RANGE, {"low": prefix.lower(), "high": prefix.lower() + "\U0010ffff"}
+            )
+            .scalars()
+            .all()
+        )
+        if not found or len(found) > MAX_EXPANSION:
+            return match.group()
+        return found[0] if len(found) == 1 else "(" + " OR ".join(found) + ")"
+
+    return _PREFIX.sub(terms, expression)
 
 
 def _snippets(
@@ -94,3 +169,16 @@ def _snippets(
         select(_FTS.c.rowid, body, best).where(_match(expression), _FTS.c.rowid.in_(ids))
     )
     return {row_id: in_body if mark[0] in in_body else other for row_id, in_body, other in rows}
+
+
+def _snippets_and_scores(
+    connection: Connection, expression: str, ids: list[int], mark: tuple[str, str]
+) -> tuple[dict[int, str], dict[int, float]]:
+    """Snippets and relevance (-bm25) of the rows shown, for a search sorted by date."""
+    if not ids:
+        return {}, {}
+    score = func.bm25(literal_column(FTS_TABLE), *BM25_WEIGHTS)
+    rows = connection.execute(
+        select(_FTS.c.rowid, score).where(_match(expression), _FTS.c.rowid.in_(ids))
+    )
+    return _snippets(connection, expression, ids, mark), {row_id: -s for row_id, s in rows}
