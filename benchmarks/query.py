@@ -47,7 +47,9 @@ from sqlalchemy.pool import NullPool
 from kompas_crawler.storage.database import PG_VECTOR, open_archive
 from kompas_crawler.storage.filters import Filters
 from kompas_crawler.storage.pg_cluster import Cluster, binary_folder, server_owner
-from kompas_crawler.storage.search import SearchResult, Sort, search
+from kompas_crawler.storage.search import SearchResult, Sort, fts5, search
+from kompas_crawler.storage.search import postgres as postgres_engine
+from kompas_crawler.storage.search.expressions import fts_expression
 
 # Generated archives are kept here between runs, named by size, seed and GENERATOR (bump it when
 # the corpus changes). PostgreSQL's are whole server data folders.
@@ -583,6 +585,84 @@ def measure(backend: Backend, options: argparse.Namespace, writer: str) -> int:
     return 1 if missed else 0
 
 
+def top_ids(run: Callable[[], SearchResult]) -> tuple[list[int], float]:
+    started = time.perf_counter()
+    hits = run().hits
+    return [hit.id for hit in hits], time.perf_counter() - started
+
+
+def pg_overlap(backend: Backend) -> None:
+    """Bounded ranking (the newest RANK_CANDIDATES matches) against ranking every match."""
+    print(
+        f"\nPostgreSQL relevance ranks the newest {postgres_engine.RANK_CANDIDATES:,} matches "
+        "only; against ts_rank_cd over every match:"
+    )
+    print(f"{'kind':<17}{'query':<23}{'matches':>8}{'bounded':>9}{'all':>9}{'top-20 same':>13}")
+    bound = postgres_engine.RANK_CANDIDATES
+    for kind, query, filters, sort in QUERIES:
+        if sort != "relevance" or filters.writers:
+            continue
+
+        def run(query: str = query, filters: Filters = filters) -> SearchResult:
+            return search(backend.engine, query, filters)
+
+        total = run().total
+        bounded, bounded_time = top_ids(run)
+        postgres_engine.RANK_CANDIDATES = 10**9
+        try:
+            everything, all_time = top_ids(run)
+        finally:
+            postgres_engine.RANK_CANDIDATES = bound
+        same = len(set(bounded) & set(everything))
+        print(
+            f"{kind:<17}{query:<23}{total:>8,}{bounded_time * 1e3:>7.0f}ms{all_time * 1e3:>7.0f}ms"
+            f"{same:>8}/{len(everything)}"
+        )
+
+
+TWO_STAGE = 200  # candidates the first stage keeps
+
+
+def sqlite_two_stage(backend: Backend) -> None:
+    """Two-stage ranking, measured, not shipped unless its top 20 is bm25's: rank the matches in
+    titles and tags first (fewer, and where bm25 weighs most), then bm25 over TWO_STAGE of them."""
+    weights = ", ".join(str(w) for w in fts5.BM25_WEIGHTS)
+    full = (
+        f"SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? "
+        f"ORDER BY bm25(articles_fts, {weights}), rowid DESC LIMIT 20"
+    )
+    staged = (
+        f"SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid IN ("
+        f"SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? "
+        f"ORDER BY bm25(articles_fts, {weights}), rowid DESC LIMIT {TWO_STAGE}) "
+        f"ORDER BY bm25(articles_fts, {weights}), rowid DESC LIMIT 20"
+    )
+    print(f"\ntwo-stage ranking (titles and tags first, {TWO_STAGE} candidates) vs bm25 over all:")
+    print(f"{'kind':<17}{'query':<23}{'two-stage':>10}{'bm25':>9}{'top-20 same':>13}")
+    shipped = True
+    for kind, query, filters, sort in QUERIES:
+        if filters != Filters() or sort != "relevance" or kind in ("no match", "name"):
+            continue
+        expression = fts_expression(query)
+        first = f"{{title tag_list}} : ({expression})"
+        started = time.perf_counter()
+        best = [r[0] for r in backend.raw.execute(full, [expression]).fetchall()]
+        full_time = time.perf_counter() - started
+        started = time.perf_counter()
+        two = [r[0] for r in backend.raw.execute(staged, [expression, first]).fetchall()]
+        two_time = time.perf_counter() - started
+        same = sum(a == b for a, b in zip(best, two, strict=False))
+        shipped = shipped and two == best
+        print(
+            f"{kind:<17}{query:<23}{two_time * 1e3:>8.1f}ms{full_time * 1e3:>7.1f}ms"
+            f"{same:>8}/{len(best)}"
+        )
+    print(
+        "same top 20 in the same order on every query: "
+        + ("yes" if shipped else "no, so search keeps ranking every match with bm25")
+    )
+
+
 def export_run(url: str, target: Path, limit: int | None, form: str = "jsonl") -> dict[str, float]:
     """``kompas-crawler export`` in a fresh process: rows, seconds and its peak RSS."""
     code = """
@@ -638,6 +718,10 @@ def main() -> int:
         try:
             writer = backend.raw.execute("SELECT name FROM people WHERE id = 5").fetchone()[0]
             status = measure(backend, options, writer)
+            if backend.postgres:
+                pg_overlap(backend)
+            else:
+                sqlite_two_stage(backend)
         finally:
             backend.close()
         if not options.no_export:

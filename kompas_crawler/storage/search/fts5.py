@@ -45,6 +45,9 @@ _VOCAB_RANGE = text(
 )
 # Quoted phrases (kept as they are) or a bare prefix word (the index holds ASCII-folded
 # lowercase terms, so only an ASCII word is looked up as typed); not after ``column:``.
+_PART = re.compile(r'"(?:[^"]|"")*"\*?|[()]|[^\s()"]+')
+_OPENERS = {"(", "AND", "OR", "NOT"}
+_CLOSERS = {")", "AND", "OR", "NOT"}
 _PREFIX = re.compile(r'"(?:[^"]|"")*"\*?|(?<![\w:])([0-9A-Za-z]+)\*')
 
 
@@ -147,7 +150,20 @@ def expanded(connection: Connection, expression: str) -> str:
             return match.group()
         return found[0] if len(found) == 1 else "(" + " OR ".join(found) + ")"
 
-    return _PREFIX.sub(terms, expression)
+    replaced = _PREFIX.sub(terms, expression)
+    return expression if replaced == expression else _explicit_and(replaced)
+
+
+def _explicit_and(expression: str) -> str:
+    """FTS5 takes side-by-side phrases as AND, but not a parenthesised group beside anything:
+    there the AND is written out (same precedence, same meaning)."""
+    parts: list[str] = []
+    for token in _PART.findall(expression):
+        after_operand = bool(parts) and parts[-1] not in _OPENERS
+        if after_operand and token not in _CLOSERS and ")" in (parts[-1], token.replace("(", ")")):
+            parts.append("AND")
+        parts.append(token)
+    return " ".join(parts).replace("( ", "(").replace(" )", ")")
 
 
 def _snippets(
