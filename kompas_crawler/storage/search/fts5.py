@@ -1,5 +1,5 @@
-"""SQLite's engine: the FTS5 index ``articles_fts`` (external content: the ``articles`` table),
-ranked by bm25."""
+"""SQLite's engine: the FTS5 index ``articles_fts`` (external content: the ``articles`` table)
+and the stemmed index ``article_stems_fts`` beside it, ranked by bm25."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    Select,
     bindparam,
     column,
     func,
@@ -16,20 +17,33 @@ from sqlalchemy import (
     literal_column,
     select,
     table,
+    union,
+    union_all,
 )
 
+from kompas_crawler.storage.database import STEM_FTS_TABLE
 from kompas_crawler.storage.filters import filter_clauses
 from kompas_crawler.storage.models import ArticleRow
-from kompas_crawler.storage.search.expressions import COLUMNS, fts_expression
+from kompas_crawler.storage.search.expressions import (
+    COLUMNS,
+    Stemmed,
+    fts_expression,
+    stemmed,
+)
 from kompas_crawler.storage.search.request import SNIPPET_TOKENS, Request, order
 from kompas_crawler.storage.search.results import SearchResult, result
+from kompas_crawler.storage.search.snippets import stemmed_snippets
 
 FTS_TABLE = "articles_fts"
 # bm25 weights for title, body, tag_list: a word in a title or tag says more than one in the body.
 BM25_WEIGHTS = (10.0, 1.0, 5.0)
+# A stemmed search adds the exact index's bm25, times this, to the stemmed one's: an article
+# with the word as typed ranks above one with only another form of it.
+EXACT_WEIGHT = 1.0
 
 _A = ArticleRow.__table__
 _FTS = table(FTS_TABLE, column("rowid"))
+_STEMS = table(STEM_FTS_TABLE, column("rowid"))
 
 
 def available(engine: Engine) -> bool:
@@ -37,29 +51,74 @@ def available(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite" and inspect(engine).has_table(FTS_TABLE)
 
 
-def _match(expression: str) -> ColumnElement[bool]:
-    return literal_column(FTS_TABLE).op("MATCH")(bindparam("fts_query", expression))
+def _stems_available(connection: Connection | Engine) -> bool:
+    return inspect(connection).has_table(STEM_FTS_TABLE)
 
 
-def matching(query: str, dialect: str) -> ColumnElement[bool]:
+def _match(index: str, expression: str, name: str = "fts_query") -> ColumnElement[bool]:
+    return literal_column(index).op("MATCH")(bindparam(name, expression))
+
+
+def _stemmed_for(connection: Connection | Engine, query: str, exact: bool) -> Stemmed | None:
+    return None if exact or not _stems_available(connection) else stemmed(query)
+
+
+def _exact_ids(expression: str, name: str = "fts_query") -> Select[Any]:
+    return select(_FTS.c.rowid.label("id")).where(_match(FTS_TABLE, expression, name))
+
+
+def _stem_ids(plan: Stemmed, score: bool = False) -> Select[Any]:
+    """Rows matching the stemmed query (and the phrases as written, if any)."""
+    columns: list[ColumnElement[Any]] = [_STEMS.c.rowid.label("id")]
+    if score:
+        columns.append(func.bm25(literal_column(STEM_FTS_TABLE), *BM25_WEIGHTS).label("score"))
+    where = [_match(STEM_FTS_TABLE, fts_expression(plan.query), "stem_query")]
+    if plan.phrases:
+        where.append(_STEMS.c.rowid.in_(_exact_ids(fts_expression(plan.phrases), "phrases")))
+    return select(*columns).where(*where)
+
+
+def matching(engine: Engine, query: str, exact: bool = False) -> ColumnElement[bool]:
     """WHERE condition on ``articles``: the row matches ``query``."""
-    return _A.c.id.in_(select(_FTS.c.rowid).where(_match(fts_expression(query))))
+    expression = fts_expression(query)
+    plan = _stemmed_for(engine, query, exact)
+    if plan is None:
+        return _A.c.id.in_(_exact_ids(expression))
+    return _A.c.id.in_(union(_exact_ids(expression), _stem_ids(plan)))
 
 
 def search(connection: Connection, request: Request) -> SearchResult:
     """The best (or newest) matches of ``request``, with snippets."""
     expression = fts_expression(request.query)
-    score = func.bm25(literal_column(FTS_TABLE), *BM25_WEIGHTS).label("score")
+    plan = _stemmed_for(connection, request.query, request.exact)
+    exact_score = func.bm25(literal_column(FTS_TABLE), *BM25_WEIGHTS)
+    if plan is None:
+        source: Any = _FTS
+        ids_column, score = _FTS.c.rowid, exact_score.label("score")
+        match = [_match(FTS_TABLE, expression)]
+    else:
+        scored = union_all(
+            select(_FTS.c.rowid.label("id"), (exact_score * EXACT_WEIGHT).label("score")).where(
+                _match(FTS_TABLE, expression)
+            ),
+            _stem_ids(plan, score=True),
+        ).subquery("scored")
+        source = (
+            select(scored.c.id, func.sum(scored.c.score).label("score"))
+            .group_by(scored.c.id)
+            .subquery("matches")
+        )
+        ids_column, score, match = source.c.id, source.c.score, []
     conditions = filter_clauses(request.filters)
     # Without filters, ranking and counting need only the index: joining every match to its
     # article row would cost more than the ranking itself.
     joined = bool(conditions) or request.sort != "relevance"
-    source = _FTS.join(_A, _A.c.id == _FTS.c.rowid) if joined else _FTS
-    ordering = order(request.sort, score) if joined else [score, _FTS.c.rowid.desc()]
-    where = [_match(expression), *conditions]
+    selected = source.join(_A, _A.c.id == ids_column) if joined else source
+    ordering = order(request.sort, score) if joined else [score, ids_column.desc()]
+    where = [*match, *conditions]
     ranked = (
-        select(_FTS.c.rowid.label("id"), score)
-        .select_from(source)
+        select(ids_column.label("id"), score.label("score"))
+        .select_from(selected)
         .where(*where)
         .order_by(*ordering)
         .limit(request.limit)
@@ -67,12 +126,14 @@ def search(connection: Connection, request: Request) -> SearchResult:
     ranking = connection.execute(ranked).all()
     ids = [row.id for row in ranking]
     snippets = _snippets(connection, expression, ids, request.mark)
+    if plan is not None:
+        snippets = stemmed_snippets(connection, plan, ids, snippets, request.mark)
     total = len(ids)
     if request.count and len(ids) == request.limit:
-        counted = select(func.count()).select_from(_FTS if not conditions else source)
+        counted = select(func.count()).select_from(selected)
         total = connection.execute(counted.where(*where)).scalar_one()
     scores = {row.id: -row.score for row in ranking}
-    return result(connection, request, ids, scores, snippets, total)
+    return result(connection, request, ids, scores, snippets, total, stemmed=plan is not None)
 
 
 def _snippets(
@@ -91,6 +152,6 @@ def _snippets(
         for index in (COLUMNS.index("body"), -1)
     )
     rows = connection.execute(
-        select(_FTS.c.rowid, body, best).where(_match(expression), _FTS.c.rowid.in_(ids))
+        select(_FTS.c.rowid, body, best).where(_match(FTS_TABLE, expression), _FTS.c.rowid.in_(ids))
     )
     return {row_id: in_body if mark[0] in in_body else other for row_id, in_body, other in rows}
