@@ -23,10 +23,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from kompas_crawler.capture.records import CaptureRef
 from kompas_crawler.items import REQUIRED_FIELDS, Article
+from kompas_crawler.stemming import stem_text
 from kompas_crawler.storage.models import (
     ArticlePerson,
     ArticleRow,
     ArticleSource,
+    ArticleStem,
     ArticleTag,
     Capture,
     Person,
@@ -49,6 +51,7 @@ article_sources: Table = ArticleSource.__table__  # type: ignore[assignment]
 article_tags: Table = ArticleTag.__table__  # type: ignore[assignment]
 related_links: Table = RelatedLink.__table__  # type: ignore[assignment]
 revisions: Table = Revision.__table__  # type: ignore[assignment]
+article_stems: Table = ArticleStem.__table__  # type: ignore[assignment]
 captures: Table = Capture.__table__  # type: ignore[assignment]
 
 # Keeps every IN (...) list and multi-row VALUES well under SQLite's and PostgreSQL's bind limits.
@@ -342,6 +345,9 @@ class ArchiveWriter:
         _insert_children(
             connection, [item for item in batch if item.key in written], written, names
         )
+        write_stems(
+            connection, [(written[item.key], item.row) for item in batch if item.key in written]
+        )
         return SaveCounts(new=len(inserted), updated=len(changed), unchanged=len(unchanged))
 
 
@@ -456,6 +462,26 @@ def _update_changed(
         for item in changed
     ]
     connection.execute(statement, rows)
+
+
+STEMMED_COLUMNS = ("title", "body", "tag_list")
+
+
+def write_stems(connection: Connection, rows: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    """Store the stemmed shadow of these (row id, article row) pairs, replacing any older one:
+    what stemmed search finds (its index follows by trigger on SQLite, by the server on
+    PostgreSQL)."""
+    if not rows:
+        return
+    stems = [
+        {"article_id": row_id, **{name: stem_text(row[name]) for name in STEMMED_COLUMNS}}
+        for row_id, row in rows
+    ]
+    statement = _insert(connection, article_stems)
+    replaced = {name: statement.excluded[name] for name in STEMMED_COLUMNS}
+    connection.execute(
+        statement.on_conflict_do_update(index_elements=["article_id"], set_=replaced), stems
+    )
 
 
 def _delete_children(connection: Connection, ids: list[int]) -> None:

@@ -50,11 +50,11 @@ _DATETIME_FIELDS = ("published_at", "updated_at", "fetched_at", "first_seen_at",
 
 
 def _selection(
-    engine: Engine, filters: Filters, query: str | None, use_fts: bool | None
+    engine: Engine, filters: Filters, query: str | None, use_fts: bool | None, exact: bool
 ) -> list[ColumnElement[bool]]:
     where = filter_clauses(filters)
     if query is not None:
-        where.append(matching(engine, query, use_fts))
+        where.append(matching(engine, query, use_fts, exact=exact))
     return where
 
 
@@ -67,18 +67,20 @@ def iter_articles(
     sort: Sort = "oldest",
     batch_size: int = 1000,
     use_fts: bool | None = None,
+    exact: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Every selected article as a flat dict (``EXPORT_FIELDS``), streamed in batches.
 
     Memory stays flat: rows come from a streaming cursor ``batch_size`` at a time, and each batch's
-    bylines, sources and tags are fetched with one query per kind.
+    bylines, sources and tags are fetched with one query per kind. ``query`` selects as
+    search() matches (``exact``: the words as written only).
     """
     filters = filters or Filters()
     check_count(limit, "--limit")
     query = None if query is None else bounded_query(query)
     columns = [_A.c[name] for name in EXPORT_FIELDS if name not in _LIST_FIELDS]
     try:
-        where = _selection(engine, filters, query, use_fts)
+        where = _selection(engine, filters, query, use_fts, exact)
         statement = select(*columns).where(*where).order_by(*order(sort, None)).limit(limit)
         with engine.connect() as connection:
             result = connection.execution_options(yield_per=batch_size).execute(statement)
@@ -98,12 +100,16 @@ def iter_articles(
 
 
 def count_articles(
-    engine: Engine, filters: Filters | None = None, *, query: str | None = None
+    engine: Engine,
+    filters: Filters | None = None,
+    *,
+    query: str | None = None,
+    exact: bool = False,
 ) -> int:
     """How many articles ``iter_articles`` would yield without a limit."""
     query = None if query is None else bounded_query(query)
-    where = _selection(engine, filters or Filters(), query, None)
     try:
+        where = _selection(engine, filters or Filters(), query, None, exact)
         with engine.connect() as connection:
             statement = select(func.count()).select_from(_A).where(*where)
             return int(connection.execute(statement).scalar_one())

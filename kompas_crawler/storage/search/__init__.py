@@ -1,9 +1,9 @@
 """Full-text search of the archive, one module per engine behind one interface.
 
 An engine is a module with ``available(engine)``, ``search(connection, request)`` and
-``matching(query, dialect)`` (the WHERE condition an export or a count uses): ``fts5`` on SQLite,
-``postgres`` on PostgreSQL, ``like`` (a scan) where neither index exists. A new engine is one
-new module and one line in ``_ENGINES``.
+``matching(engine, query, exact)`` (the WHERE condition an export or a count uses): ``fts5`` on
+SQLite, ``postgres`` on PostgreSQL, ``like`` (a scan) where neither index exists. A new engine
+is one new module and one line in ``_ENGINES``.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class SearchEngine(Protocol):
 
     def search(self, connection: Connection, request: Request) -> SearchResult: ...
 
-    def matching(self, query: str, dialect: str) -> ColumnElement[bool]: ...
+    def matching(self, engine: Engine, query: str, exact: bool) -> ColumnElement[bool]: ...
 
 
 # Full-text engines, tried in order; the LIKE scan is the fallback.
@@ -78,13 +78,18 @@ def search(
     mark: tuple[str, str] = DEFAULT_MARK,
     use_fts: bool | None = None,
     count: bool = True,
+    exact: bool = False,
 ) -> SearchResult:
     """Articles matching ``query`` and ``filters``, best first (or newest first).
 
+    Words match their other forms too (``serangan`` finds ``menyerang``), articles with the form
+    typed ranked first; ``exact=True`` (and any "quoted phrase") matches the text as written.
     ``use_fts=False`` forces the LIKE scan used where there is no full-text index.
     """
     check_count(limit, "--limit")
-    request = Request(bounded_query(query), filters or Filters(), limit, sort, mark, count)
+    request = Request(
+        bounded_query(query), filters or Filters(), limit, sort, mark, count, exact=exact
+    )
     chosen = _engine_for(engine, use_fts)
     try:
         with engine.connect() as connection:
@@ -95,7 +100,9 @@ def search(
         raise
 
 
-def matching(engine: Engine, query: str, use_fts: bool | None = None) -> ColumnElement[bool]:
+def matching(
+    engine: Engine, query: str, use_fts: bool | None = None, *, exact: bool = False
+) -> ColumnElement[bool]:
     """WHERE condition on ``articles`` selecting the rows that match ``query`` (already bounded):
-    what an export or a count selects."""
-    return _engine_for(engine, use_fts).matching(query, engine.dialect.name)
+    what an export or a count selects, as search() finds them."""
+    return _engine_for(engine, use_fts).matching(engine, query, exact)

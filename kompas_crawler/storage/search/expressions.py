@@ -7,7 +7,9 @@ FTS5 syntax is the language (``"phrases"``, ``AND OR NOT``, ``NEAR(a b, 5)``, ``
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
+from kompas_crawler.stemming import stem_text, stopwords
 from kompas_crawler.storage.filters import QueryError
 
 # The columns searched, which a query may name (``title:word``).
@@ -170,3 +172,76 @@ def websearch_text(query: str) -> str:
         parts.append(("-" if negate else "") + word)
         negate = after_comma = False
     return " ".join(parts)
+
+
+# ---------------------------------------------------------------------------- stemmed search
+
+
+@dataclass(frozen=True)
+class Stemmed:
+    """A query as stemmed search runs it: on the stemmed index, its words as their stems."""
+
+    query: str  # the query with every word as its stem; phrases as the stems of their words
+    phrases: str | None  # the user's "phrases", as written, which must all match too
+    stems: frozenset[str]  # the stems looked for, to mark in snippets
+    prefixes: tuple[str, ...]  # the prefixes looked for (vaksin*), to mark in snippets
+
+
+def _stemmed_word(word: str) -> str:
+    """A bare word of a query on the stemmed index: its stem, its column filter kept; a prefix
+    as written (a prefix has no stem); a word the index splits (Rusia-Ukraina) as a phrase."""
+    name, sep, rest = word.partition(":")
+    if sep and name in COLUMNS and rest:
+        return f"{name}:{_stemmed_word(rest)}"
+    if word.endswith("*"):
+        return word
+    if word.startswith("-") and len(word) > 1:  # PostgreSQL: -word excludes it
+        return "-" + _stemmed_word(word[1:])
+    stems = stem_text(word).split()
+    if not stems:
+        return word
+    return stems[0] if len(stems) == 1 else quote(" ".join(stems))
+
+
+def _bare(token: str) -> str:
+    name, sep, rest = token.partition(":")
+    return (rest if sep and name in COLUMNS else token).rstrip("*")
+
+
+def stemmed(query: str) -> Stemmed | None:
+    """``query`` for stemmed search, or None when it is searched as written only: a phrase
+    among OR, NOT, NEAR or parentheses (whether the phrase as written must match could not be
+    told apart from the rest). QueryError when the query is only stopwords."""
+    tokens = [match.group() for match in _TOKEN.finditer(query)]
+    phrases = [token for token in tokens if token.startswith('"')]
+    operators = any(token in _OPERATORS or token in ("NEAR", "(", ")") for token in tokens)
+    if phrases and operators:
+        return None
+    syntax = (*_OPERATORS, "NEAR", "(", ")", ",")
+    words = [
+        token
+        for token in tokens
+        if not token.startswith('"') and token not in syntax and not token.isdigit()
+    ]
+    common = [word for word in words if _bare(word).lower() in stopwords()]
+    if words and not phrases and len(common) == len(words):
+        raise QueryError(
+            f"search query {query!r} has only common words ({', '.join(common)}), which match "
+            "nearly every article: add a word, or search them as written with --exact or in "
+            "double quotes"
+        )
+    parts = []
+    for token in tokens:
+        if token.startswith('"'):
+            inner = token.rstrip("*")[1:-1].replace('""', '"')
+            parts.append(quote(stem_text(inner)) if stem_text(inner) else token)
+        elif token in syntax:
+            parts.append(token)
+        else:
+            parts.append(_stemmed_word(token))
+    stems = {
+        stem for word in words if not word.endswith("*") for stem in stem_text(_bare(word)).split()
+    }
+    stems |= {stem for phrase in phrases for stem in stem_text(phrase).split()}
+    prefixes = tuple(_bare(word).lower() for word in words if word.endswith("*") and _bare(word))
+    return Stemmed(" ".join(parts), " ".join(phrases) or None, frozenset(stems), prefixes)

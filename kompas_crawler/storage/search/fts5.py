@@ -1,15 +1,17 @@
-"""SQLite's engine: the FTS5 index ``articles_fts`` (external content: the ``articles`` table),
-ranked by bm25."""
+"""SQLite's engine: the FTS5 index ``articles_fts`` (external content: the ``articles`` table)
+and the stemmed index ``article_stems_fts`` beside it, ranked by bm25."""
 
 from __future__ import annotations
 
 import re
+import weakref
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    Select,
     bindparam,
     column,
     func,
@@ -18,23 +20,36 @@ from sqlalchemy import (
     select,
     table,
     text,
+    union,
+    union_all,
 )
 
+from kompas_crawler.storage.database import STEM_FTS_TABLE
 from kompas_crawler.storage.filters import filter_clauses
 from kompas_crawler.storage.models import ArticleRow
-from kompas_crawler.storage.search.expressions import COLUMNS, fts_expression
+from kompas_crawler.storage.search.expressions import (
+    COLUMNS,
+    Stemmed,
+    fts_expression,
+    stemmed,
+)
 from kompas_crawler.storage.search.request import SNIPPET_TOKENS, Request, order
 from kompas_crawler.storage.search.results import SearchResult, result
+from kompas_crawler.storage.search.snippets import stemmed_snippets
 
 FTS_TABLE = "articles_fts"
 # bm25 weights for title, body, tag_list: a word in a title or tag says more than one in the body.
 BM25_WEIGHTS = (10.0, 1.0, 5.0)
+# A stemmed search adds the exact index's bm25, times this, to the stemmed one's: an article
+# with the word as typed ranks above one with only another form of it.
+EXACT_WEIGHT = 1.0
 
 # Terms a prefix may expand to (expanded()); beyond, FTS5 merges them itself.
 MAX_EXPANSION = 64
 
 _A = ArticleRow.__table__
 _FTS = table(FTS_TABLE, column("rowid"))
+_STEMS = table(STEM_FTS_TABLE, column("rowid"))
 # The index's terms, one row each: a per-connection table (nothing written to the archive).
 _VOCAB_DDL = (
     f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{FTS_TABLE}_terms "
@@ -56,30 +71,86 @@ def available(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite" and inspect(engine).has_table(FTS_TABLE)
 
 
-def _match(expression: str) -> ColumnElement[bool]:
-    return literal_column(FTS_TABLE).op("MATCH")(bindparam("fts_query", expression))
+# Archives known to have the stemmed index: asked once each, as for the exact index.
+_WITH_STEMS: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
-def matching(query: str, dialect: str) -> ColumnElement[bool]:
+def _stems_available(connection: Connection | Engine) -> bool:
+    engine = connection if isinstance(connection, Engine) else connection.engine
+    if engine not in _WITH_STEMS and inspect(connection).has_table(STEM_FTS_TABLE):
+        _WITH_STEMS.add(engine)
+    return engine in _WITH_STEMS
+
+
+def _match(index: str, expression: str, name: str = "fts_query") -> ColumnElement[bool]:
+    return literal_column(index).op("MATCH")(bindparam(name, expression))
+
+
+def _stemmed_for(connection: Connection | Engine, query: str, exact: bool) -> Stemmed | None:
+    return None if exact or not _stems_available(connection) else stemmed(query)
+
+
+def _exact_ids(expression: str, name: str = "fts_query") -> Select[Any]:
+    return select(_FTS.c.rowid.label("id")).where(_match(FTS_TABLE, expression, name))
+
+
+def _stem_ids(plan: Stemmed, score: bool = False) -> Select[Any]:
+    """Rows matching the stemmed query (and the phrases as written, if any)."""
+    columns: list[ColumnElement[Any]] = [_STEMS.c.rowid.label("id")]
+    if score:
+        columns.append(func.bm25(literal_column(STEM_FTS_TABLE), *BM25_WEIGHTS).label("score"))
+    where = [_match(STEM_FTS_TABLE, fts_expression(plan.query), "stem_query")]
+    if plan.phrases:
+        where.append(_STEMS.c.rowid.in_(_exact_ids(fts_expression(plan.phrases), "phrases")))
+    return select(*columns).where(*where)
+
+
+def _match_ids(expression: str, plan: Stemmed | None) -> Select[Any]:
+    """The ids of the rows matching: in the exact index, or (stemmed) in either."""
+    if plan is None:
+        return _exact_ids(expression)
+    return union(_exact_ids(expression), _stem_ids(plan))  # type: ignore[return-value]
+
+
+def matching(engine: Engine, query: str, exact: bool = False) -> ColumnElement[bool]:
     """WHERE condition on ``articles``: the row matches ``query``."""
-    return _A.c.id.in_(select(_FTS.c.rowid).where(_match(fts_expression(query))))
+    return _A.c.id.in_(_match_ids(fts_expression(query), _stemmed_for(engine, query, exact)))
 
 
 def search(connection: Connection, request: Request) -> SearchResult:
     """The best (or newest) matches of ``request``, with snippets."""
     expression = fts_expression(request.query)
+    plan = _stemmed_for(connection, request.query, request.exact)
     if request.sort != "relevance":
-        return _by_date(connection, request, expression)
-    score = func.bm25(literal_column(FTS_TABLE), *BM25_WEIGHTS).label("score")
+        return _by_date(connection, request, expression, plan)
+    exact_score = func.bm25(literal_column(FTS_TABLE), *BM25_WEIGHTS)
+    if plan is None:
+        source: Any = _FTS
+        ids_column, score = _FTS.c.rowid, exact_score.label("score")
+        match = [_match(FTS_TABLE, expression)]
+    else:
+        scored = union_all(
+            select(_FTS.c.rowid.label("id"), (exact_score * EXACT_WEIGHT).label("score")).where(
+                _match(FTS_TABLE, expression)
+            ),
+            _stem_ids(plan, score=True),
+        ).subquery("scored")
+        source = (
+            select(scored.c.id, func.sum(scored.c.score).label("score"))
+            .group_by(scored.c.id)
+            .subquery("matches")
+        )
+        ids_column, score, match = source.c.id, source.c.score, []
     conditions = filter_clauses(request.filters)
     # Without filters, ranking and counting need only the index: joining every match to its
     # article row would cost more than the ranking itself.
-    source = _FTS.join(_A, _A.c.id == _FTS.c.rowid) if conditions else _FTS
-    ordering = order(request.sort, score) if conditions else [score, _FTS.c.rowid.desc()]
-    where = [_match(expression), *conditions]
+    joined = bool(conditions) or request.sort != "relevance"
+    selected = source.join(_A, _A.c.id == ids_column) if joined else source
+    ordering = order(request.sort, score) if joined else [score, ids_column.desc()]
+    where = [*match, *conditions]
     ranked = (
-        select(_FTS.c.rowid.label("id"), score)
-        .select_from(source)
+        select(ids_column.label("id"), score.label("score"))
+        .select_from(selected)
         .where(*where)
         .order_by(*ordering)
         .limit(request.limit)
@@ -87,36 +158,63 @@ def search(connection: Connection, request: Request) -> SearchResult:
     ranking = connection.execute(ranked).all()
     ids = [row.id for row in ranking]
     snippets = _snippets(connection, expanded(connection, expression), ids, request.mark)
+    if plan is not None:
+        snippets = stemmed_snippets(connection, plan, ids, snippets, request.mark)
     total = len(ids)
     if request.count and len(ids) == request.limit:
-        counted = select(func.count()).select_from(source)
+        counted = select(func.count()).select_from(selected)
         total = connection.execute(counted.where(*where)).scalar_one()
     scores = {row.id: -row.score for row in ranking}
-    return result(connection, request, ids, scores, snippets, total)
+    return result(connection, request, ids, scores, snippets, total, stemmed=plan is not None)
 
 
-def _by_date(connection: Connection, request: Request, expression: str) -> SearchResult:
+def _by_date(
+    connection: Connection, request: Request, expression: str, plan: Stemmed | None
+) -> SearchResult:
     """Newest (or oldest) first. Where matches are dense, walking the ``published_at`` index and
     keeping the rows whose id is among the matches (``id IN (match)``) stops after a few hundred
     rows; sorting every match costs one lookup each. The match count decides which."""
     conditions = filter_clauses(request.filters)
-    where = [matching(request.query, "sqlite"), *conditions]
+    matches = _match_ids(expression, plan)
+    where = [_A.c.id.in_(matches), *conditions]
     counted = select(func.count()).where(*where)
-    if not conditions:  # the index alone knows
-        counted = select(func.count()).select_from(_FTS).where(_match(expression))
+    if not conditions:  # the indexes alone know
+        counted = select(func.count()).select_from(matches.subquery())
     total = connection.execute(counted).scalar_one()
     filters = request.filters
     dated_only = not (filters.writers or filters.sources or filters.tags or filters.sections)
     if dated_only and total and _dense(connection, total, request):
         # "id + 0" is no column: SQLite cannot look the matches up by id, so it walks the
         # published_at index (in ORDER BY order) and tests each id against the matches.
-        where[0] = (_A.c.id + 0).in_(select(_FTS.c.rowid).where(_match(expression)))
+        where[0] = (_A.c.id + 0).in_(matches)
     statement = select(_A.c.id).where(*where).order_by(*order(request.sort, None))
     ids = list(connection.execute(statement.limit(request.limit)).scalars())
-    snippets, scores = _snippets_and_scores(
-        connection, expanded(connection, expression), ids, request.mark
-    )
-    return result(connection, request, ids, scores, snippets, total)
+    snippets = _snippets(connection, expanded(connection, expression), ids, request.mark)
+    if plan is not None:
+        snippets = stemmed_snippets(connection, plan, ids, snippets, request.mark)
+    scores = _scores(connection, expression, plan, ids)
+    return result(connection, request, ids, scores, snippets, total, stemmed=plan is not None)
+
+
+def _scores(
+    connection: Connection, expression: str, plan: Stemmed | None, ids: list[int]
+) -> dict[int, float]:
+    """Relevance (-bm25, as ranking scores it) of the rows shown, for a search sorted by date."""
+    if not ids:
+        return {}
+    exact = func.bm25(literal_column(FTS_TABLE), *BM25_WEIGHTS) * EXACT_WEIGHT
+    arms = [
+        select(_FTS.c.rowid.label("id"), exact.label("score")).where(
+            _match(FTS_TABLE, expression), _FTS.c.rowid.in_(ids)
+        )
+    ]
+    if plan is not None:
+        arms.append(_stem_ids(plan, score=True).where(_STEMS.c.rowid.in_(ids)))
+    scored = union_all(*arms).subquery("scored")
+    rows = connection.execute(
+        select(scored.c.id, func.sum(scored.c.score)).group_by(scored.c.id)
+    ).all()
+    return {row_id: -score for row_id, score in rows}
 
 
 def _dense(connection: Connection, total: int, request: Request) -> bool:
@@ -182,19 +280,6 @@ def _snippets(
         for index in (COLUMNS.index("body"), -1)
     )
     rows = connection.execute(
-        select(_FTS.c.rowid, body, best).where(_match(expression), _FTS.c.rowid.in_(ids))
+        select(_FTS.c.rowid, body, best).where(_match(FTS_TABLE, expression), _FTS.c.rowid.in_(ids))
     )
     return {row_id: in_body if mark[0] in in_body else other for row_id, in_body, other in rows}
-
-
-def _snippets_and_scores(
-    connection: Connection, expression: str, ids: list[int], mark: tuple[str, str]
-) -> tuple[dict[int, str], dict[int, float]]:
-    """Snippets and relevance (-bm25) of the rows shown, for a search sorted by date."""
-    if not ids:
-        return {}, {}
-    score = func.bm25(literal_column(FTS_TABLE), *BM25_WEIGHTS)
-    rows = connection.execute(
-        select(_FTS.c.rowid, score).where(_match(expression), _FTS.c.rowid.in_(ids))
-    )
-    return _snippets(connection, expression, ids, mark), {row_id: -s for row_id, s in rows}

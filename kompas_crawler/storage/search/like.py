@@ -39,9 +39,10 @@ def _like_clause(dialect: str, terms: Sequence[str]) -> ColumnElement[bool]:
     return and_(*clauses)
 
 
-def matching(query: str, dialect: str) -> ColumnElement[bool]:
-    """WHERE condition on ``articles``: the row contains every word of ``query``."""
-    return _like_clause(dialect, plain_terms(query))
+def matching(engine: Engine, query: str, exact: bool = False) -> ColumnElement[bool]:
+    """WHERE condition on ``articles``: the row contains every word of ``query`` (as written:
+    a scan has no stems)."""
+    return _like_clause(engine.dialect.name, plain_terms(query))
 
 
 def _text_snippet(body: str, terms: Sequence[str], mark: tuple[str, str]) -> str:

@@ -1,5 +1,5 @@
-"""PostgreSQL's engine: the tsvector column ``articles.search_vector`` under a GIN index, ranked
-by ``ts_rank_cd``."""
+"""PostgreSQL's engine: the tsvector column ``articles.search_vector`` and the stemmed one,
+``article_stems.stem_vector``, each under a GIN index, ranked by ``ts_rank_cd``."""
 
 from __future__ import annotations
 
@@ -15,14 +15,16 @@ from sqlalchemy import (
     inspect,
     literal_column,
     select,
+    union,
 )
 
-from kompas_crawler.storage.database import PG_VECTOR
+from kompas_crawler.storage.database import PG_STEM_VECTOR, PG_VECTOR
 from kompas_crawler.storage.filters import filter_clauses
-from kompas_crawler.storage.models import ArticleRow
-from kompas_crawler.storage.search.expressions import websearch_text
+from kompas_crawler.storage.models import ArticleRow, ArticleStem
+from kompas_crawler.storage.search.expressions import Stemmed, stemmed, websearch_text
 from kompas_crawler.storage.search.request import SNIPPET_TOKENS, Request, order
 from kompas_crawler.storage.search.results import SearchResult, result
+from kompas_crawler.storage.search.snippets import stemmed_snippets
 
 # ts_rank_cd weights of the tsvector's D, C (body), B (tags) and A (title) words, in the
 # proportions of the bm25 weights on SQLite.
@@ -31,9 +33,13 @@ PG_RANK_WEIGHTS = "{0.1, 0.1, 0.5, 1.0}"
 # the ranking is that of every match. benchmarks/query.py prints how much of the top 20 this
 # keeps against ranking all the matches.
 RANK_CANDIDATES = 2000
+# As on SQLite: a stemmed search adds the exact rank, times this, to the stemmed one.
+EXACT_WEIGHT = 1.0
 
 _A = ArticleRow.__table__
+_S = ArticleStem.__table__
 _VECTOR: ColumnElement[Any] = literal_column(f"articles.{PG_VECTOR}")
+_STEM_VECTOR: ColumnElement[Any] = literal_column(f"article_stems.{PG_STEM_VECTOR}")
 _SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
 
 
@@ -45,37 +51,81 @@ def available(engine: Engine) -> bool:
     )
 
 
-def _tsquery(query: str) -> ColumnElement[Any]:
-    return func.websearch_to_tsquery(_SIMPLE, bindparam("ts_query", websearch_text(query)))
+def _stems_available(connection: Connection | Engine) -> bool:
+    inspector = inspect(connection)
+    return inspector.has_table("article_stems") and any(
+        c["name"] == PG_STEM_VECTOR for c in inspector.get_columns("article_stems")
+    )
 
 
-def matching(query: str, dialect: str) -> ColumnElement[bool]:
+def _stemmed_for(connection: Connection | Engine, query: str, exact: bool) -> Stemmed | None:
+    return None if exact or not _stems_available(connection) else stemmed(query)
+
+
+def _tsquery(query: str, name: str = "ts_query") -> ColumnElement[Any]:
+    return func.websearch_to_tsquery(_SIMPLE, bindparam(name, websearch_text(query)))
+
+
+def _stem_ids(plan: Stemmed, stem_tsquery: ColumnElement[Any]) -> Select[Any]:
+    """Rows matching the stemmed query (and the phrases as written, if any)."""
+    where = [_STEM_VECTOR.op("@@")(stem_tsquery)]
+    if plan.phrases:
+        phrases = select(_A.c.id).where(_VECTOR.op("@@")(_tsquery(plan.phrases, "phrases")))
+        where.append(_S.c.article_id.in_(phrases))
+    return select(_S.c.article_id).where(*where)
+
+
+def matching(engine: Engine, query: str, exact: bool = False) -> ColumnElement[bool]:
     """WHERE condition on ``articles``: the row matches ``query``."""
-    return _VECTOR.op("@@")(_tsquery(query))
+    plan = _stemmed_for(engine, query, exact)
+    if plan is None:
+        return _VECTOR.op("@@")(_tsquery(query))
+    exact_ids = select(_A.c.id).where(_VECTOR.op("@@")(_tsquery(query)))
+    return _A.c.id.in_(union(exact_ids, _stem_ids(plan, _tsquery(plan.query, "stem_query"))))
 
 
 def search(connection: Connection, request: Request) -> SearchResult:
     """The best (or newest) matches of ``request``, with snippets."""
     tsquery = _tsquery(request.query)
+    plan = _stemmed_for(connection, request.query, request.exact)
     weights: ColumnElement[Any] = literal_column(f"'{PG_RANK_WEIGHTS}'::float4[]")
-    score = func.ts_rank_cd(weights, _VECTOR, tsquery).label("score")
-    where = [_VECTOR.op("@@")(tsquery), *filter_clauses(request.filters)]
+    exact_rank = func.ts_rank_cd(weights, _VECTOR, tsquery)
+    source: Any = _A
+    if plan is None:
+        score = exact_rank.label("score")
+        match = _VECTOR.op("@@")(tsquery)
+    else:
+        stem_tsquery = _tsquery(plan.query, "stem_query")
+        stem_rank = func.ts_rank_cd(weights, _STEM_VECTOR, stem_tsquery)
+        score = (exact_rank * EXACT_WEIGHT + func.coalesce(stem_rank, 0)).label("score")
+        source = _A.outerjoin(_S, _S.c.article_id == _A.c.id)
+        exact_ids = select(_A.c.id).where(_VECTOR.op("@@")(tsquery))
+        match = _A.c.id.in_(union(exact_ids, _stem_ids(plan, stem_tsquery)))
+    where = [match, *filter_clauses(request.filters)]
     ordering = (
         [score.desc(), _A.c.published_at.desc(), _A.c.id.desc()]
         if request.sort == "relevance"
         else order(request.sort, None)
     )
-    ranked = select(_A.c.id, score).where(*where).order_by(*ordering).limit(request.limit)
+    ranked = (
+        select(_A.c.id, score)
+        .select_from(source)
+        .where(*where)
+        .order_by(*ordering)
+        .limit(request.limit)
+    )
     if request.sort == "relevance":
         ranked = ranked.where(_A.c.id.in_(_candidates(where)))
     ranking = connection.execute(ranked).all()
     ids = [row.id for row in ranking]
     snippets = _snippets(connection, tsquery, ids, request.mark)
+    if plan is not None:
+        snippets = stemmed_snippets(connection, plan, ids, snippets, request.mark)
     total = len(ids)
     if request.count and len(ids) == request.limit:
         total = connection.execute(select(func.count()).select_from(_A).where(*where)).scalar_one()
     scores = {row.id: float(row.score) for row in ranking}
-    return result(connection, request, ids, scores, snippets, total)
+    return result(connection, request, ids, scores, snippets, total, stemmed=plan is not None)
 
 
 def _candidates(where: list[ColumnElement[bool]]) -> Select[Any]:

@@ -28,6 +28,7 @@ class Request:
     sort: Sort = "relevance"
     mark: tuple[str, str] = DEFAULT_MARK
     count: bool = True  # count every match (a second query) when the limit is reached
+    exact: bool = False  # the words as written only, not their other forms (no stemming)
 
 
 def order(sort: Sort, score: ColumnElement[Any] | None) -> list[ColumnElement[Any]]:

@@ -46,6 +46,7 @@ class SearchResult:
     query: str = ""
     filters: Filters = field(default_factory=Filters)
     sort: Sort = "relevance"
+    stemmed: bool = False  # other forms of the words matched too (Indonesian stemming)
 
 
 def result(
@@ -57,6 +58,7 @@ def result(
     total: int,
     *,
     used_fts: bool = True,
+    stemmed: bool = False,
 ) -> SearchResult:
     """The SearchResult of the ranked ``ids``: their rows and names fetched, in that order."""
     return SearchResult(
@@ -66,6 +68,7 @@ def result(
         query=request.query,
         filters=request.filters,
         sort=request.sort,
+        stemmed=stemmed,
     )
 
 
