@@ -71,7 +71,8 @@ def _stem_ids(plan: Stemmed, score: bool = False) -> Select[Any]:
     """Rows matching the stemmed query (and the phrases as written, if any)."""
     columns: list[ColumnElement[Any]] = [_STEMS.c.rowid.label("id")]
     if score:
-        columns.append(func.bm25(literal_column(STEM_FTS_TABLE), *BM25_WEIGHTS).label("score"))
+        bm25 = func.bm25(literal_column(STEM_FTS_TABLE), *BM25_WEIGHTS)
+        columns += [bm25.label("score"), literal_column("1").label("stemmed")]
     where = [_match(STEM_FTS_TABLE, fts_expression(plan.query), "stem_query")]
     if plan.phrases:
         where.append(_STEMS.c.rowid.in_(_exact_ids(fts_expression(plan.phrases), "phrases")))
@@ -84,6 +85,8 @@ def matching(engine: Engine, query: str, exact: bool = False) -> ColumnElement[b
     plan = _stemmed_for(engine, query, exact)
     if plan is None:
         return _A.c.id.in_(_exact_ids(expression))
+    if plan.excludes:
+        return _A.c.id.in_(_stem_ids(plan))
     return _A.c.id.in_(union(_exact_ids(expression), _stem_ids(plan)))
 
 
@@ -97,17 +100,18 @@ def search(connection: Connection, request: Request) -> SearchResult:
         ids_column, score = _FTS.c.rowid, exact_score.label("score")
         match = [_match(FTS_TABLE, expression)]
     else:
-        scored = union_all(
-            select(_FTS.c.rowid.label("id"), (exact_score * EXACT_WEIGHT).label("score")).where(
-                _match(FTS_TABLE, expression)
-            ),
-            _stem_ids(plan, score=True),
-        ).subquery("scored")
-        source = (
-            select(scored.c.id, func.sum(scored.c.score).label("score"))
-            .group_by(scored.c.id)
-            .subquery("matches")
-        )
+        # Rows matching either index (only the stemmed one when the query excludes: see
+        # Stemmed.excludes); the exact index's bm25 adds to the stemmed one's.
+        exact_rows = select(
+            _FTS.c.rowid.label("id"),
+            (exact_score * EXACT_WEIGHT).label("score"),
+            literal_column("0").label("stemmed"),
+        ).where(_match(FTS_TABLE, expression))
+        scored = union_all(exact_rows, _stem_ids(plan, score=True)).subquery("scored")
+        grouped = select(scored.c.id, func.sum(scored.c.score).label("score")).group_by(scored.c.id)
+        if plan.excludes:
+            grouped = grouped.having(func.max(scored.c.stemmed) == 1)
+        source = grouped.subquery("matches")
         ids_column, score, match = source.c.id, source.c.score, []
     conditions = filter_clauses(request.filters)
     # Without filters, ranking and counting need only the index: joining every match to its
