@@ -465,6 +465,7 @@ def _update_changed(
 
 
 STEMMED_COLUMNS = ("title", "body", "tag_list")
+STEM_PROGRESS_EVERY = 20_000  # articles between two progress lines of stem_stored_articles
 
 
 def write_stems(connection: Connection, rows: Sequence[tuple[int, dict[str, Any]]]) -> None:
@@ -482,6 +483,23 @@ def write_stems(connection: Connection, rows: Sequence[tuple[int, dict[str, Any]
     connection.execute(
         statement.on_conflict_do_update(index_elements=["article_id"], set_=replaced), stems
     )
+
+
+def stem_stored_articles(connection: Connection, batch: int = 1000) -> int:
+    """Write the stemmed shadow of every stored article (an upgrade, a bulk load that bypassed
+    the writer), ``batch`` at a time in id order, logging progress; how many were stemmed."""
+    total = connection.execute(select(func.count()).select_from(articles)).scalar_one()
+    columns = (articles.c.id, *(articles.c[name] for name in STEMMED_COLUMNS))
+    done, last, logged = 0, 0, 0
+    while rows := connection.execute(
+        select(*columns).where(articles.c.id > last).order_by(articles.c.id).limit(batch)
+    ).all():
+        write_stems(connection, [(row.id, row._asdict()) for row in rows])
+        done, last = done + len(rows), rows[-1].id
+        if done - logged >= STEM_PROGRESS_EVERY or done == total:
+            logger.warning("Stemming the archive for search: %d of %d articles", done, total)
+            logged = done
+    return done
 
 
 def _delete_children(connection: Connection, ids: list[int]) -> None:

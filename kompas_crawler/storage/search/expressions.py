@@ -185,6 +185,10 @@ class Stemmed:
     phrases: str | None  # the user's "phrases", as written, which must all match too
     stems: frozenset[str]  # the stems looked for, to mark in snippets
     prefixes: tuple[str, ...]  # the prefixes looked for (vaksin*), to mark in snippets
+    # NOT or -word: what the query excludes, it excludes in every form, so only the stemmed
+    # index can say what matches; otherwise a row matching as written matches too (even one
+    # whose stemmed shadow is missing or stale: written by hand, not by the archive writer).
+    excludes: bool = False
 
 
 def _stemmed_word(word: str) -> str:
@@ -244,4 +248,5 @@ def stemmed(query: str) -> Stemmed | None:
     }
     stems |= {stem for phrase in phrases for stem in stem_text(phrase).split()}
     prefixes = tuple(_bare(word).lower() for word in words if word.endswith("*") and _bare(word))
-    return Stemmed(" ".join(parts), " ".join(phrases) or None, frozenset(stems), prefixes)
+    excludes = any(token == "NOT" or (token.startswith("-") and len(token) > 1) for token in tokens)
+    return Stemmed(" ".join(parts), " ".join(phrases) or None, frozenset(stems), prefixes, excludes)

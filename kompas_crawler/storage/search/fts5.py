@@ -98,7 +98,8 @@ def _stem_ids(plan: Stemmed, score: bool = False) -> Select[Any]:
     """Rows matching the stemmed query (and the phrases as written, if any)."""
     columns: list[ColumnElement[Any]] = [_STEMS.c.rowid.label("id")]
     if score:
-        columns.append(func.bm25(literal_column(STEM_FTS_TABLE), *BM25_WEIGHTS).label("score"))
+        bm25 = func.bm25(literal_column(STEM_FTS_TABLE), *BM25_WEIGHTS)
+        columns += [bm25.label("score"), literal_column("1").label("stemmed")]
     where = [_match(STEM_FTS_TABLE, fts_expression(plan.query), "stem_query")]
     if plan.phrases:
         where.append(_STEMS.c.rowid.in_(_exact_ids(fts_expression(plan.phrases), "phrases")))
@@ -109,6 +110,8 @@ def _match_ids(expression: str, plan: Stemmed | None) -> Select[Any]:
     """The ids of the rows matching: in the exact index, or (stemmed) in either."""
     if plan is None:
         return _exact_ids(expression)
+    if plan.excludes:
+        return _stem_ids(plan)
     return union(_exact_ids(expression), _stem_ids(plan))  # type: ignore[return-value]
 
 
@@ -129,17 +132,18 @@ def search(connection: Connection, request: Request) -> SearchResult:
         ids_column, score = _FTS.c.rowid, exact_score.label("score")
         match = [_match(FTS_TABLE, expression)]
     else:
-        scored = union_all(
-            select(_FTS.c.rowid.label("id"), (exact_score * EXACT_WEIGHT).label("score")).where(
-                _match(FTS_TABLE, expression)
-            ),
-            _stem_ids(plan, score=True),
-        ).subquery("scored")
-        source = (
-            select(scored.c.id, func.sum(scored.c.score).label("score"))
-            .group_by(scored.c.id)
-            .subquery("matches")
-        )
+        # Rows matching either index (only the stemmed one when the query excludes: see
+        # Stemmed.excludes); the exact index's bm25 adds to the stemmed one's.
+        exact_rows = select(
+            _FTS.c.rowid.label("id"),
+            (exact_score * EXACT_WEIGHT).label("score"),
+            literal_column("0").label("stemmed"),
+        ).where(_match(FTS_TABLE, expression))
+        scored = union_all(exact_rows, _stem_ids(plan, score=True)).subquery("scored")
+        grouped = select(scored.c.id, func.sum(scored.c.score).label("score")).group_by(scored.c.id)
+        if plan.excludes:
+            grouped = grouped.having(func.max(scored.c.stemmed) == 1)
+        source = grouped.subquery("matches")
         ids_column, score, match = source.c.id, source.c.score, []
     conditions = filter_clauses(request.filters)
     # Without filters, ranking and counting need only the index: joining every match to its
@@ -204,9 +208,9 @@ def _scores(
         return {}
     exact = func.bm25(literal_column(FTS_TABLE), *BM25_WEIGHTS) * EXACT_WEIGHT
     arms = [
-        select(_FTS.c.rowid.label("id"), exact.label("score")).where(
-            _match(FTS_TABLE, expression), _FTS.c.rowid.in_(ids)
-        )
+        select(
+            _FTS.c.rowid.label("id"), exact.label("score"), literal_column("0").label("stemmed")
+        ).where(_match(FTS_TABLE, expression), _FTS.c.rowid.in_(ids))
     ]
     if plan is not None:
         arms.append(_stem_ids(plan, score=True).where(_STEMS.c.rowid.in_(ids)))

@@ -80,8 +80,10 @@ def matching(engine: Engine, query: str, exact: bool = False) -> ColumnElement[b
     plan = _stemmed_for(engine, query, exact)
     if plan is None:
         return _VECTOR.op("@@")(_tsquery(query))
-    exact_ids = select(_A.c.id).where(_VECTOR.op("@@")(_tsquery(query)))
-    return _A.c.id.in_(union(exact_ids, _stem_ids(plan, _tsquery(plan.query, "stem_query"))))
+    stem_ids = _stem_ids(plan, _tsquery(plan.query, "stem_query"))
+    if plan.excludes:
+        return _A.c.id.in_(stem_ids)
+    return _A.c.id.in_(union(select(_A.c.id).where(_VECTOR.op("@@")(_tsquery(query))), stem_ids))
 
 
 def search(connection: Connection, request: Request) -> SearchResult:
@@ -99,8 +101,14 @@ def search(connection: Connection, request: Request) -> SearchResult:
         stem_rank = func.ts_rank_cd(weights, _STEM_VECTOR, stem_tsquery)
         score = (exact_rank * EXACT_WEIGHT + func.coalesce(stem_rank, 0)).label("score")
         source = _A.outerjoin(_S, _S.c.article_id == _A.c.id)
-        exact_ids = select(_A.c.id).where(_VECTOR.op("@@")(tsquery))
-        match = _A.c.id.in_(union(exact_ids, _stem_ids(plan, stem_tsquery)))
+        # As on SQLite: rows matching either index (only the stemmed one when the query
+        # excludes); the exact rank adds to the stemmed one.
+        stem_ids = _stem_ids(plan, stem_tsquery)
+        match = _A.c.id.in_(
+            stem_ids
+            if plan.excludes
+            else union(select(_A.c.id).where(_VECTOR.op("@@")(tsquery)), stem_ids)
+        )
     where = [match, *filter_clauses(request.filters)]
     ordering = (
         [score.desc(), _A.c.published_at.desc(), _A.c.id.desc()]

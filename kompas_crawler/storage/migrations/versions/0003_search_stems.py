@@ -6,23 +6,16 @@ Revision ID: 0003
 Revises: 0002
 """
 
-import logging
-
 import sqlalchemy as sa
 from alembic import op
 
-from kompas_crawler.storage.archive import articles, write_stems
+from kompas_crawler.storage.archive import stem_stored_articles
 from kompas_crawler.storage.database import STEM_FTS_TABLE, create_stem_index
 
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
-
-logger = logging.getLogger(__name__)
-
-BATCH = 1000
-PROGRESS_EVERY = 20_000  # articles between two progress lines
 
 
 def upgrade() -> None:
@@ -40,24 +33,7 @@ def upgrade() -> None:
     )
     connection = op.get_bind()
     create_stem_index(connection)
-    _fill(connection)
-
-
-def _fill(connection: sa.Connection) -> None:
-    """Stem every stored article, a batch at a time (keyset order: no OFFSET rescans)."""
-    total = connection.execute(sa.select(sa.func.count()).select_from(articles)).scalar_one()
-    columns = (articles.c.id, articles.c.title, articles.c.body, articles.c.tag_list)
-    done, last = 0, 0
-    while True:
-        rows = connection.execute(
-            sa.select(*columns).where(articles.c.id > last).order_by(articles.c.id).limit(BATCH)
-        ).all()
-        if not rows:
-            break
-        write_stems(connection, [(row.id, row._asdict()) for row in rows])
-        done, last = done + len(rows), rows[-1].id
-        if done % PROGRESS_EVERY < BATCH or done == total:
-            logger.warning("Stemming the archive for search: %d of %d articles", done, total)
+    stem_stored_articles(connection)
 
 
 def downgrade() -> None:
