@@ -50,7 +50,9 @@ from kompas_crawler.storage.pg_cluster import Cluster, binary_folder, server_own
 from kompas_crawler.storage.search import SearchResult, Sort, fts5, search
 from kompas_crawler.storage.search import postgres as postgres_engine
 from kompas_crawler.storage.search.expressions import fts_expression
+from kompas_crawler.storage.search.relevance import add_judged, judged_top3, load_judged
 
+JUDGED = Path(__file__).parent.parent / "tests" / "relevance" / "judged.json"
 # Generated archives are kept here between runs, named by size, seed and GENERATOR (bump it when
 # the corpus changes). PostgreSQL's are whole server data folders.
 CACHE = Path(tempfile.gettempdir()) / "kompas-query-bench"
@@ -663,6 +665,19 @@ def sqlite_two_stage(backend: Backend) -> None:
     )
 
 
+def relevance(backend: Backend) -> None:
+    """The judged queries (tests/relevance) among the generated articles: how many rank a
+    relevant article in their top 3, with stemming on and off (their articles are added to the
+    archive once; a later run finds them there)."""
+    judged = load_judged(JUDGED)
+    add_judged(backend.engine, judged)
+    counts = judged_top3(backend.engine, judged)
+    print(
+        f"\nrelevance: {counts['stemmed']} of {counts['queries']} judged queries rank a relevant "
+        f"article in their top 3 with stemming, {counts['exact']} with --exact"
+    )
+
+
 def export_run(url: str, target: Path, limit: int | None, form: str = "jsonl") -> dict[str, float]:
     """``kompas-crawler export`` in a fresh process: rows, seconds and its peak RSS."""
     code = """
@@ -722,6 +737,7 @@ def main() -> int:
                 pg_overlap(backend)
             else:
                 sqlite_two_stage(backend)
+            relevance(backend)
         finally:
             backend.close()
         if not options.no_export:
