@@ -102,7 +102,10 @@ def _stem_ids(plan: Stemmed, score: bool = False) -> Select[Any]:
         columns += [bm25.label("score"), literal_column("1").label("stemmed")]
     where = [_match(STEM_FTS_TABLE, fts_expression(plan.query), "stem_query")]
     if plan.phrases:
-        where.append(_STEMS.c.rowid.in_(_exact_ids(fts_expression(plan.phrases), "phrases")))
+        # "rowid + 0": a plain rowid IN would be handed to FTS5, which then runs the MATCH once
+        # per listed row (6 s for a phrase at 20,000 articles, 40 ms this way).
+        phrased = _exact_ids(fts_expression(plan.phrases), "phrases")
+        where.append((_STEMS.c.rowid + 0).in_(phrased))
     return select(*columns).where(*where)
 
 
