@@ -29,10 +29,6 @@ from kompas_crawler.storage.search.snippets import stemmed_snippets
 # ts_rank_cd weights of the tsvector's D, C (body), B (tags) and A (title) words, in the
 # proportions of the bm25 weights on SQLite.
 PG_RANK_WEIGHTS = "{0.1, 0.1, 0.5, 1.0}"
-# Relevance ranks at most this many matches, the newest (``_candidates``): with fewer matches
-# the ranking is that of every match. benchmarks/query.py prints how much of the top 20 this
-# keeps against ranking all the matches.
-RANK_CANDIDATES = 2000
 # As on SQLite: a stemmed search adds the exact rank, times this, to the stemmed one.
 EXACT_WEIGHT = 1.0
 
@@ -122,8 +118,6 @@ def search(connection: Connection, request: Request) -> SearchResult:
         .order_by(*ordering)
         .limit(request.limit)
     )
-    if request.sort == "relevance":
-        ranked = ranked.where(_A.c.id.in_(_candidates(where)))
     ranking = connection.execute(ranked).all()
     ids = [row.id for row in ranking]
     snippets = _snippets(connection, tsquery, ids, request.mark)
@@ -134,14 +128,6 @@ def search(connection: Connection, request: Request) -> SearchResult:
         total = connection.execute(select(func.count()).select_from(_A).where(*where)).scalar_one()
     scores = {row.id: float(row.score) for row in ranking}
     return result(connection, request, ids, scores, snippets, total, stemmed=plan is not None)
-
-
-def _candidates(where: list[ColumnElement[bool]]) -> Select[Any]:
-    """The RANK_CANDIDATES newest matches: ts_rank_cd reads each match's whole tsvector, so
-    ranking every match of a common word costs seconds on a large archive; the GIN index finds
-    the matches without reading them."""
-    newest = order("newest", None)
-    return select(_A.c.id).where(*where).order_by(*newest).limit(RANK_CANDIDATES)
 
 
 def _headline_options(mark: tuple[str, str]) -> str:
