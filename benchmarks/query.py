@@ -503,6 +503,12 @@ class Backend:
             times.append(time.perf_counter() - started)
         return times
 
+    def ids(self, statement: str, parameters: list[str]) -> tuple[list[int], float]:
+        """The ids a statement selects, by the bare driver, and the seconds it took."""
+        started = time.perf_counter()
+        found = [row[0] for row in self.raw.execute(statement, parameters).fetchall()]
+        return found, time.perf_counter() - started
+
     def like_scan(self, query: str) -> int:
         """The baseline: every article whose title, body or tags contain all the words (LIKE on
         SQLite, which ignores ASCII case; ILIKE on PostgreSQL)."""
@@ -620,12 +626,8 @@ def pg_overlap(backend: Backend) -> None:
         if filters != Filters() or sort != "relevance":
             continue
         text = websearch_text(query)
-        started = time.perf_counter()
-        best = [r[0] for r in backend.raw.execute(every, [text]).fetchall()]
-        all_time = time.perf_counter() - started
-        started = time.perf_counter()
-        few = [r[0] for r in backend.raw.execute(bounded, [text, text]).fetchall()]
-        bounded_time = time.perf_counter() - started
+        best, all_time = backend.ids(every, [text])
+        few, bounded_time = backend.ids(bounded, [text, text])
         shipped = shipped and few == best
         print(
             f"{kind:<17}{query:<23}{bounded_time * 1e3:>7.0f}ms{all_time * 1e3:>7.0f}ms"
@@ -662,12 +664,8 @@ def sqlite_two_stage(backend: Backend) -> None:
             continue
         expression = fts_expression(query)
         first = f"{{title tag_list}} : ({expression})"
-        started = time.perf_counter()
-        best = [r[0] for r in backend.raw.execute(full, [expression]).fetchall()]
-        full_time = time.perf_counter() - started
-        started = time.perf_counter()
-        two = [r[0] for r in backend.raw.execute(staged, [expression, first]).fetchall()]
-        two_time = time.perf_counter() - started
+        best, full_time = backend.ids(full, [expression])
+        two, two_time = backend.ids(staged, [expression, first])
         same = sum(a == b for a, b in zip(best, two, strict=False))
         shipped = shipped and two == best
         print(
