@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from kompas_crawler.items import Article
-from kompas_crawler.offline.text import make_article
+from kompas_crawler.offline.text import as_article, make_article
 from kompas_crawler.processors import WIB
 from kompas_crawler.storage.archive import ArchiveWriter
 from kompas_crawler.storage.database import open_archive
@@ -32,20 +32,7 @@ def generated_articles(count: int) -> list[Article]:
     specs = [
         make_article(n, START + timedelta(hours=37 * n), number=n) for n in range(1, count + 1)
     ]
-    return [
-        Article(
-            url=spec.url,
-            title=spec.title,
-            published_at=spec.published,
-            body=spec.body,
-            writers=list(spec.writers),
-            sources=list(spec.sources),
-            tags=list(spec.tags),
-            section="Global",
-            fetched_at=spec.published,
-        )
-        for spec in specs
-    ]
+    return [as_article(spec) for spec in specs]
 
 
 @pytest.fixture(scope="module")
