@@ -23,18 +23,10 @@ from kompas_crawler.items import Article
 from kompas_crawler.processors import WIB
 from kompas_crawler.storage.archive import load_article, load_revisions
 from kompas_crawler.storage.database import open_existing_archive, shown
-from kompas_crawler.storage.query import (
-    Filters,
-    Period,
-    QueryError,
-    Sort,
-    count_articles,
-    iter_articles,
-    parse_day,
-    parse_until,
-    search,
-    stats,
-)
+from kompas_crawler.storage.filters import Filters, QueryError, parse_day, parse_until
+from kompas_crawler.storage.rows import count_articles, iter_articles
+from kompas_crawler.storage.search import Sort, search
+from kompas_crawler.storage.stats import Period, stats
 
 __all__ = ["Archive", "QueryError"]
 
@@ -113,17 +105,27 @@ class Archive:
         limit: int = 20,
         sort: Sort = "relevance",
         mark: tuple[str, str] = ("**", "**"),
+        exact: bool = False,
         **filters: Any,
     ) -> list[dict[str, Any]]:
-        """The best ``limit`` matches of a full-text query, as dicts with snippet and score."""
+        """The best ``limit`` matches of a full-text query, as dicts with snippet and score.
+
+        Words match their other forms too (``serangan`` finds ``menyerang``); ``exact=True``
+        matches them as written only."""
         result = search(
-            self.engine, query, self.filters(**filters), limit=limit, sort=sort, mark=mark
+            self.engine,
+            query,
+            self.filters(**filters),
+            limit=limit,
+            sort=sort,
+            mark=mark,
+            exact=exact,
         )
         return [_in_wib(hit.to_dict()) for hit in result.hits]
 
-    def count(self, query: str | None = None, **filters: Any) -> int:
+    def count(self, query: str | None = None, *, exact: bool = False, **filters: Any) -> int:
         """How many articles match the query (if any) and the filters."""
-        return count_articles(self.engine, self.filters(**filters), query=query)
+        return count_articles(self.engine, self.filters(**filters), query=query, exact=exact)
 
     def rows(
         self,
@@ -131,11 +133,17 @@ class Archive:
         *,
         limit: int | None = None,
         sort: Sort = "oldest",
+        exact: bool = False,
         **filters: Any,
     ) -> Iterator[dict[str, Any]]:
         """Every selected article as a flat dict, streamed (flat memory on any archive size)."""
         records = iter_articles(
-            self.engine, self.filters(**filters), query=query, limit=limit, sort=sort
+            self.engine,
+            self.filters(**filters),
+            query=query,
+            limit=limit,
+            sort=sort,
+            exact=exact,
         )
         for record in records:
             yield _in_wib(record)
@@ -146,11 +154,17 @@ class Archive:
         *,
         limit: int | None = None,
         sort: Sort = "oldest",
+        exact: bool = False,
         **filters: Any,
     ) -> Iterator[Article]:
         """Every selected article as an ``Article`` item (UTC datetimes, as the crawler makes)."""
         records = iter_articles(
-            self.engine, self.filters(**filters), query=query, limit=limit, sort=sort
+            self.engine,
+            self.filters(**filters),
+            query=query,
+            limit=limit,
+            sort=sort,
+            exact=exact,
         )
         for record in records:
             yield Article(**{key: value for key, value in record.items() if key in _ARTICLE_FIELDS})

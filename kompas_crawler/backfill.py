@@ -21,7 +21,8 @@ from sqlalchemy import Engine
 from kompas_crawler.errors import KompasError
 from kompas_crawler.scrapyd import SPIDER, Node, NodeError
 from kompas_crawler.storage.claims import held_days
-from kompas_crawler.storage.query import Filters, count_articles
+from kompas_crawler.storage.filters import Filters
+from kompas_crawler.storage.rows import count_articles
 from kompas_crawler.storage.runs import FAILED, RUNNING, PastRun, completed_days, runs_of_jobs
 from kompas_crawler.urls import DEFAULT_SITE
 

@@ -9,7 +9,7 @@ from typing import Any, BinaryIO
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from kompas_crawler.storage.query import EXPORT_FIELDS
+from kompas_crawler.storage.rows import EXPORT_FIELDS
 
 # Instants stored in UTC, shown in WIB by readers that honour the zone (pandas, DuckDB, Spark).
 _TIME = pa.timestamp("us", tz="Asia/Jakarta")

@@ -5,9 +5,10 @@ The session's server is, in order:
 - ``KOMPAS_TEST_POSTGRES_URL`` when set (``postgresql+psycopg://user@host:port/db``; the user
   needs CREATEDB: the tests create databases of their own, dropped at the end, and never touch
   ``db`` itself);
-- else a cluster of its own: ``initdb`` in a temp dir, started on a free 127.0.0.1 port (as the
-  ``postgres`` OS user when the tests run as root, which PostgreSQL refuses), stopped and deleted
-  at the end of the session. It takes about two seconds, and only a session that asks for it.
+- else a throwaway cluster of its own (``storage.pg_cluster``, which the benchmarks use too):
+  ``initdb`` in a temp dir, started on a free 127.0.0.1 port (as the ``postgres`` OS user when
+  the tests run as root, which PostgreSQL refuses), stopped and deleted at the end of the
+  session. It takes about two seconds, and only a session that asks for it.
 
 Tests that ask for it are skipped, with the reason, when psycopg or the server binaries are
 missing; a server that is there but fails to start is an error, with its log.
@@ -16,118 +17,17 @@ missing; a server that is there but fails to start is an error, with its log.
 from __future__ import annotations
 
 import os
-import pwd
-import shutil
-import socket
-import subprocess
-import tempfile
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool
 
+from kompas_crawler.storage.pg_cluster import Cluster, binary_folder, server_owner
+
 URL_VARIABLE = "KOMPAS_TEST_POSTGRES_URL"
-OS_USER = "postgres"  # who runs the server when the tests run as root
-_BINARIES = ("initdb", "pg_ctl", "postgres")
-# Durability off: the cluster lives as long as the test session.
-_SERVER_OPTIONS = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-
-
-def _binary_folder() -> Path | None:
-    """The folder holding initdb, pg_ctl and postgres: from PATH, else Debian's newest."""
-    folders = []
-    if found := shutil.which("initdb"):
-        folders.append(Path(found).resolve().parent)
-    folders += sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
-    for folder in folders:
-        if all(os.access(folder / name, os.X_OK) for name in _BINARIES):
-            return folder
-    return None
-
-
-def _locale() -> str:
-    """C.UTF-8 where the system has it: ILIKE then folds the case of any letter (É/é), as on the
-    usual server; plain C folds only ASCII. Both sort by code point."""
-    try:
-        found = subprocess.run(["locale", "-a"], capture_output=True, text=True, timeout=10)
-    except OSError:
-        return "C"
-    names = {name.lower().replace("-", "") for name in found.stdout.split()}
-    return "C.UTF-8" if "c.utf8" in names else "C"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class Cluster:
-    """A PostgreSQL cluster in a temp dir, run by ``owner`` (None: the current user)."""
-
-    def __init__(self, binaries: Path, owner: pwd.struct_passwd | None) -> None:
-        self.binaries = binaries
-        self.owner = owner
-        self.root = Path(tempfile.mkdtemp(prefix="kompas-postgres-"))
-        self.data = self.root / "data"
-        self.log = self.root / "server.log"
-        self.port = 0
-        if owner is not None:
-            os.chown(self.root, owner.pw_uid, owner.pw_gid)
-
-    def _run(self, *command: str) -> subprocess.CompletedProcess[str]:
-        prefix = ["runuser", "-u", self.owner.pw_name, "--"] if self.owner else []
-        return subprocess.run(
-            [*prefix, *command], capture_output=True, text=True, timeout=60, cwd=self.root
-        )
-
-    def _log_tail(self) -> str:
-        try:
-            return self.log.read_text(errors="replace")[-2000:]
-        except OSError:
-            return ""
-
-    def start(self) -> URL:
-        initdb = self._run(
-            str(self.binaries / "initdb"),
-            *("-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8"),
-            f"--locale={_locale()}",
-            "--no-sync",
-        )
-        if initdb.returncode != 0:
-            raise RuntimeError(f"initdb failed:\n{initdb.stdout}{initdb.stderr}")
-        for _attempt in range(3):  # another process may take the free port before the server
-            self.port = _free_port()
-            options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-            started = self._run(
-                str(self.binaries / "pg_ctl"),
-                *("-D", str(self.data), "-l", str(self.log), "-w", "-t", "30"),
-                *("-o", options + _SERVER_OPTIONS, "start"),
-            )
-            if started.returncode == 0:
-                return URL.create(
-                    "postgresql+psycopg",
-                    username="postgres",
-                    host="127.0.0.1",
-                    port=self.port,
-                    database="postgres",
-                )
-        raise RuntimeError(
-            f"PostgreSQL did not start:\n{started.stdout}{started.stderr}\n{self._log_tail()}"
-        )
-
-    def stop(self) -> None:
-        try:
-            if (self.data / "postmaster.pid").exists():
-                self._run(
-                    str(self.binaries / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"
-                )
-        finally:
-            shutil.rmtree(self.root, ignore_errors=True)
 
 
 class PostgresServer:
@@ -188,20 +88,16 @@ class PostgresServer:
 
 def _own_cluster() -> Cluster:
     """A Cluster ready to start, or a skip saying what is missing."""
-    binaries = _binary_folder()
+    binaries = binary_folder()
     if binaries is None:
         pytest.skip(
             "PostgreSQL: no initdb/pg_ctl/postgres on PATH or in /usr/lib/postgresql/*/bin "
             f"(install the server, or set {URL_VARIABLE} to a server's URL)"
         )
-    owner = None
-    if os.geteuid() == 0:  # postgres refuses to run as root
-        try:
-            owner = pwd.getpwnam(OS_USER)
-        except KeyError:
-            pytest.skip(f"PostgreSQL: running as root and there is no {OS_USER!r} user to run it")
-        if shutil.which("runuser") is None:
-            pytest.skip("PostgreSQL: running as root and runuser is missing")
+    try:
+        owner = server_owner()
+    except LookupError as reason:
+        pytest.skip(f"PostgreSQL: {reason}")
     return Cluster(binaries, owner)
 
 

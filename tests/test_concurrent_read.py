@@ -20,7 +20,10 @@ from sqlalchemy import Engine
 from kompas_crawler.items import Article
 from kompas_crawler.storage.archive import ArchiveWriter
 from kompas_crawler.storage.database import open_archive, open_existing_archive
-from kompas_crawler.storage.query import Filters, count_articles, iter_articles, search, stats
+from kompas_crawler.storage.filters import Filters
+from kompas_crawler.storage.rows import count_articles, iter_articles
+from kompas_crawler.storage.search import search
+from kompas_crawler.storage.stats import stats
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRAPY = Path(sys.executable).with_name("scrapy")

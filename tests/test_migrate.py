@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -21,7 +22,7 @@ from kompas_crawler.storage import migrate
 from kompas_crawler.storage.archive import ArchiveWriter, load_article, load_revisions
 from kompas_crawler.storage.database import SCHEMA_VERSION, open_archive, open_existing_archive
 from kompas_crawler.storage.models import Base
-from kompas_crawler.storage.query import search
+from kompas_crawler.storage.search import search
 
 FIXTURES = Path(__file__).parent / "fixtures" / "schema"
 NOW = datetime(2026, 1, 5, 3, 0, tzinfo=UTC)
@@ -73,17 +74,14 @@ def schema_differences(engine: Engine) -> list[Any]:
             connection,
             opts={
                 "include_name": lambda name, kind, _parent: (
-                    not str(name).startswith(("articles_fts", "alembic"))
+                    not str(name).startswith(("articles_fts", "article_stems_fts", "alembic"))
                 )
             },
         )
         differences = compare_metadata(context, Base.metadata)
-    # The generated tsvector column is made outside the models, by open_archive.
-    return [
-        d
-        for d in differences
-        if "search_vector" not in repr(d) and "articles_search_idx" not in repr(d)
-    ]
+    # The generated tsvector columns are made outside the models, by open_archive.
+    made_outside = ("search_vector", "articles_search_idx", "stem_vector", "article_stems_search")
+    return [d for d in differences if not any(name in repr(d) for name in made_outside)]
 
 
 def titles(engine: Engine, words: str) -> list[str]:
@@ -110,6 +108,9 @@ def test_a_schema_1_archive_is_upgraded_on_open_with_a_backup(tmp_path: Path) ->
             text("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
         ).scalars()
         assert list(triggers) == [
+            "article_stems_fts_delete",
+            "article_stems_fts_insert",
+            "article_stems_fts_update",
             "articles_fts_delete",
             "articles_fts_insert",
             "articles_fts_update",
@@ -143,6 +144,34 @@ def test_old_and_new_rows_are_both_searchable_after_the_upgrade(tmp_path: Path) 
         )
         connection.execute(text("UPDATE articles SET title = 'Vaksinasi tahap dua' WHERE id = 1"))
     assert titles(engine, "tahap") == ["Vaksinasi tahap dua"]
+    engine.dispose()
+
+
+def test_a_schema_2_archive_gets_its_stored_articles_stemmed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = f"sqlite:///{tmp_path / 'kompas.db'}"
+    engine = open_archive(url)
+    ArchiveWriter(engine).save_batch([new_article()], NOW)
+    with engine.begin() as connection:  # back to schema 2, as kompas-crawler 0.2 left it
+        command.downgrade(migrate._config(connection), "0002")
+        connection.execute(text("UPDATE archive_meta SET value = '2'"))
+    engine.dispose()
+    with sqlite3.connect(tmp_path / "kompas.db") as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    connection.close()
+    assert "article_stems" not in tables and "article_stems_fts" not in tables
+    with caplog.at_level("WARNING", logger="kompas_crawler"):
+        engine = open_existing_archive(url)
+    assert "Stemming the archive for search: 1 of 1 articles" in caplog.text
+    assert (tmp_path / "kompas.db.bak-schema2").exists()
+    with engine.connect() as connection:
+        stems = connection.execute(text("SELECT title, body FROM article_stems")).one()
+    assert stems == ("gencat senjata umum", "dua pihak sepakat gencat senjata mulai hari ini")
+    # "umumkan" is stored only as "diumumkan": found through the stems filled by the upgrade
+    assert titles(engine, "umumkan") == ["Gencatan senjata diumumkan"]
+    assert search(engine, "umumkan", exact=True).hits == []
+    assert schema_differences(engine) == []
     engine.dispose()
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from kompas_crawler.cli import main
 from kompas_crawler.parquet import write_parquet
-from kompas_crawler.storage.query import EXPORT_FIELDS, iter_articles
+from kompas_crawler.storage.rows import EXPORT_FIELDS, iter_articles
 from tests.test_query import make_archive
 
 

@@ -38,6 +38,7 @@ from kompas_crawler.storage.archive import (
     load_revisions,
 )
 from kompas_crawler.storage.database import open_archive, open_existing_archive
+from kompas_crawler.storage.filters import Filters, QueryError
 from kompas_crawler.storage.models import (
     ArticlePerson,
     ArticleRow,
@@ -49,7 +50,6 @@ from kompas_crawler.storage.models import (
     Source,
     Tag,
 )
-from kompas_crawler.storage.query import Filters, QueryError, Sort, search, stats
 from kompas_crawler.storage.runs import (
     CrawlLocked,
     completed_days,
@@ -59,6 +59,8 @@ from kompas_crawler.storage.runs import (
     running_owner,
     start_run,
 )
+from kompas_crawler.storage.search import Sort, search
+from kompas_crawler.storage.stats import stats
 from tests.crawling import BIN, KOMPAS_CRAWLER, ROOT
 from tests.postgres import PostgresServer
 from tests.test_archive import make_article

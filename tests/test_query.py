@@ -13,21 +13,18 @@ from sqlalchemy import Engine, func, insert, select, text
 from kompas_crawler.items import Article
 from kompas_crawler.storage.archive import ArchiveWriter
 from kompas_crawler.storage.database import open_archive
-from kompas_crawler.storage.models import ArticleRow, CrawlRun
-from kompas_crawler.storage.query import (
+from kompas_crawler.storage.filters import (
     Filters,
     QueryError,
-    count_articles,
-    find_article,
-    fts_expression,
-    iter_articles,
     parse_day,
     parse_until,
-    plain_terms,
-    search,
-    stats,
     wib_day_start,
 )
+from kompas_crawler.storage.models import ArticleRow, CrawlRun
+from kompas_crawler.storage.rows import count_articles, find_article, iter_articles
+from kompas_crawler.storage.search import search
+from kompas_crawler.storage.search.expressions import fts_expression, plain_terms
+from kompas_crawler.storage.stats import stats
 
 WIB = timezone(timedelta(hours=7))
 SEEN = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)

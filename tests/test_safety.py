@@ -19,7 +19,7 @@ from kompas_crawler.archive import Archive
 from kompas_crawler.cli import main
 from kompas_crawler.errors import ConfigError
 from kompas_crawler.masking import mask_credentials
-from kompas_crawler.storage.query import QueryError
+from kompas_crawler.storage.filters import QueryError
 from tests.test_query import make_archive
 
 ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x1b[8m\x9b31m"

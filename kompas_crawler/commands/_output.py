@@ -20,7 +20,7 @@ from kompas_crawler import settings
 from kompas_crawler.errors import KompasError
 from kompas_crawler.processors import WIB
 from kompas_crawler.storage.database import SETTING, open_existing_archive
-from kompas_crawler.storage.query import MAX_COUNT, Filters, parse_day, parse_until
+from kompas_crawler.storage.filters import MAX_COUNT, Filters, parse_day, parse_until
 
 BOLD, RESET = "\033[1m", "\033[0m"
 # Control characters (C0 but newline and tab, DEL, C1) in stored text would be read by a

@@ -71,7 +71,7 @@ def register(subparsers: Any) -> None:
 
 
 def _range(args: argparse.Namespace) -> tuple[Any, Any]:
-    from kompas_crawler.storage.query import QueryError, parse_day
+    from kompas_crawler.storage.filters import QueryError, parse_day
 
     try:
         first = parse_day(args.first, "--from")

@@ -26,7 +26,7 @@ from kompas_crawler.storage.coverage import (
     Period,
     coverage,
 )
-from kompas_crawler.storage.query import QueryError, parse_day, parse_until
+from kompas_crawler.storage.filters import QueryError, parse_day, parse_until
 from kompas_crawler.urls import DEFAULT_SITE
 
 GAPS_SHOWN = 20

@@ -27,7 +27,7 @@ from kompas_crawler.commands._output import (
 )
 from kompas_crawler.errors import KompasError
 from kompas_crawler.storage.database import archive_files
-from kompas_crawler.storage.query import EXPORT_FIELDS, iter_articles
+from kompas_crawler.storage.rows import EXPORT_FIELDS, iter_articles
 
 LIST_SEPARATOR = "; "
 
@@ -46,6 +46,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
     parser.add_argument("--force", action="store_true", help="replace FILE if it exists")
     parser.add_argument("-q", "--query", help="only articles matching this full-text query")
+    parser.add_argument(
+        "--exact",
+        action="store_true",
+        help="with --query: its words as written only, not their other forms",
+    )
     add_filter_arguments(parser)
     parser.add_argument("--sort", choices=["oldest", "newest"], default="oldest", help="(oldest)")
     parser.add_argument("--limit", type=positive_int, help="at most this many articles")
@@ -64,7 +69,14 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         check_output(Path(args.output), database_url(args)[0], force=args.force)
     with reading(args) as engine:
-        rows = iter_articles(engine, filters, query=args.query, limit=args.limit, sort=args.sort)
+        rows = iter_articles(
+            engine,
+            filters,
+            query=args.query,
+            limit=args.limit,
+            sort=args.sort,
+            exact=args.exact,
+        )
         # The first row proves the query valid before anything is written.
         first = next(rows, None)
         rows = itertools.chain([first] if first else [], rows)

@@ -19,7 +19,7 @@ from kompas_crawler.commands._output import (
 from kompas_crawler.errors import KompasError
 from kompas_crawler.reextract import Reextractor, summary_lines
 from kompas_crawler.storage.database import open_archive
-from kompas_crawler.storage.query import Filters, parse_day, parse_until
+from kompas_crawler.storage.filters import Filters, parse_day, parse_until
 
 
 def register(subparsers: Any) -> None:

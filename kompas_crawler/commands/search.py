@@ -21,15 +21,18 @@ from kompas_crawler.commands._output import (
     terminal_width,
     wib,
 )
-from kompas_crawler.storage.query import DEFAULT_MARK, SearchResult, search
+from kompas_crawler.storage.search import DEFAULT_MARK, SearchResult, search
 
 PLACEHOLDER_MARK = ("\ue000", "\ue001")
 
 EXAMPLES = """\
 query syntax (SQLite FTS5): words side by side must all match; "a phrase"; OR; NOT; prefix*;
 NEAR(a b, 5); title:word (also body:, tag_list:). Accents are ignored (cafe finds café).
+A word also finds its other forms (serangan finds menyerang, diserang; tuntut finds tuntutan),
+the form typed ranked first; "a phrase" and --exact match the text as written.
 examples:
   kompas-crawler search NATO Ukraina
+  kompas-crawler search serangan --exact
   kompas-crawler search '"Laut Hitam" OR Baltik' --since 2022-02 --source AFP --sort newest
 """
 
@@ -43,6 +46,11 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("query", nargs="+", metavar="QUERY", help="words to look for")
+    parser.add_argument(
+        "--exact",
+        action="store_true",
+        help="match the words as written only, not their other forms (no stemming)",
+    )
     add_filter_arguments(parser)
     parser.add_argument("--limit", type=positive_int, default=20, help="hits to show (20)")
     parser.add_argument(
@@ -61,7 +69,9 @@ def run(args: argparse.Namespace) -> int:
     # printable (no control characters) before the real marks go in.
     mark = DEFAULT_MARK if args.json else PLACEHOLDER_MARK
     with reading(args) as engine:
-        result = search(engine, query, filters, limit=args.limit, sort=args.sort, mark=mark)
+        result = search(
+            engine, query, filters, limit=args.limit, sort=args.sort, mark=mark, exact=args.exact
+        )
     if args.json:
         print_json([hit.to_dict() for hit in result.hits])
     else:

@@ -27,7 +27,7 @@ from kompas_crawler.errors import KompasError
 from kompas_crawler.items import Article
 from kompas_crawler.storage.archive import load_article, load_revisions
 from kompas_crawler.storage.captures import article_capture
-from kompas_crawler.storage.query import find_article
+from kompas_crawler.storage.rows import find_article
 
 # Fields compared between versions to say what a revision changed.
 _COMPARED = [

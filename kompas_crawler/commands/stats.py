@@ -21,7 +21,7 @@ from kompas_crawler.commands._output import (
 )
 from kompas_crawler.plots import plot_periods
 from kompas_crawler.storage.dropped import dropped_counts
-from kompas_crawler.storage.query import stats
+from kompas_crawler.storage.stats import stats
 
 
 def register(subparsers: Any) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from kompas_crawler.items import Article
 from kompas_crawler.offline.specs import DAYS_ID, ERA_2026, ArticleSpec
 from kompas_crawler.processors import WIB
 
@@ -225,3 +226,18 @@ def make_article(
         source_line=source_line,
     )
     return replace(spec, **overrides)  # type: ignore[arg-type]
+
+
+def as_article(spec: ArticleSpec) -> Article:
+    """``spec`` as an Article item, to write an archive without a crawl (tests, benchmarks)."""
+    return Article(
+        url=spec.url,
+        title=spec.title,
+        published_at=spec.published,
+        body=spec.body,
+        writers=list(spec.writers),
+        sources=list(spec.sources),
+        tags=list(spec.tags),
+        section="Global",
+        fetched_at=spec.published,
+    )

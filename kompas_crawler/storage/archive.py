@@ -23,10 +23,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from kompas_crawler.capture.records import CaptureRef
 from kompas_crawler.items import REQUIRED_FIELDS, Article
+from kompas_crawler.stemming import stem_text
 from kompas_crawler.storage.models import (
     ArticlePerson,
     ArticleRow,
     ArticleSource,
+    ArticleStem,
     ArticleTag,
     Capture,
     Person,
@@ -49,6 +51,7 @@ article_sources: Table = ArticleSource.__table__  # type: ignore[assignment]
 article_tags: Table = ArticleTag.__table__  # type: ignore[assignment]
 related_links: Table = RelatedLink.__table__  # type: ignore[assignment]
 revisions: Table = Revision.__table__  # type: ignore[assignment]
+article_stems: Table = ArticleStem.__table__  # type: ignore[assignment]
 captures: Table = Capture.__table__  # type: ignore[assignment]
 
 # Keeps every IN (...) list and multi-row VALUES well under SQLite's and PostgreSQL's bind limits.
@@ -342,6 +345,9 @@ class ArchiveWriter:
         _insert_children(
             connection, [item for item in batch if item.key in written], written, names
         )
+        write_stems(
+            connection, [(written[item.key], item.row) for item in batch if item.key in written]
+        )
         return SaveCounts(new=len(inserted), updated=len(changed), unchanged=len(unchanged))
 
 
@@ -456,6 +462,44 @@ def _update_changed(
         for item in changed
     ]
     connection.execute(statement, rows)
+
+
+STEMMED_COLUMNS = ("title", "body", "tag_list")
+STEM_PROGRESS_EVERY = 20_000  # articles between two progress lines of stem_stored_articles
+
+
+def write_stems(connection: Connection, rows: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    """Store the stemmed shadow of these (row id, article row) pairs, replacing any older one:
+    what stemmed search finds (its index follows by trigger on SQLite, by the server on
+    PostgreSQL)."""
+    if not rows:
+        return
+    stems = [
+        {"article_id": row_id, **{name: stem_text(row[name]) for name in STEMMED_COLUMNS}}
+        for row_id, row in rows
+    ]
+    statement = _insert(connection, article_stems)
+    replaced = {name: statement.excluded[name] for name in STEMMED_COLUMNS}
+    connection.execute(
+        statement.on_conflict_do_update(index_elements=["article_id"], set_=replaced), stems
+    )
+
+
+def stem_stored_articles(connection: Connection, batch: int = 1000) -> int:
+    """Write the stemmed shadow of every stored article (an upgrade, a bulk load that bypassed
+    the writer), ``batch`` at a time in id order, logging progress; how many were stemmed."""
+    total = connection.execute(select(func.count()).select_from(articles)).scalar_one()
+    columns = (articles.c.id, *(articles.c[name] for name in STEMMED_COLUMNS))
+    done, last, logged = 0, 0, 0
+    while rows := connection.execute(
+        select(*columns).where(articles.c.id > last).order_by(articles.c.id).limit(batch)
+    ).all():
+        write_stems(connection, [(row.id, row._asdict()) for row in rows])
+        done, last = done + len(rows), rows[-1].id
+        if done - logged >= STEM_PROGRESS_EVERY or done == total:
+            logger.warning("Stemming the archive for search: %d of %d articles", done, total)
+            logged = done
+    return done
 
 
 def _delete_children(connection: Connection, ids: list[int]) -> None:

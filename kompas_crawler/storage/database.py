@@ -57,19 +57,51 @@ _FTS_DDL = [
     END""",
 ]
 
+# The stemmed index: external-content FTS5 over article_stems (the stemmed shadow the archive
+# writer keeps beside each article), the same columns and tokenizer as articles_fts, so the
+# sqlite3 CLI and Datasette read it without any extension.
+STEM_FTS_TABLE = "article_stems_fts"
+_STEM_FTS_DDL = [
+    f"""CREATE VIRTUAL TABLE IF NOT EXISTS {STEM_FTS_TABLE} USING fts5(
+        title, body, tag_list, content="article_stems", content_rowid="article_id",
+        tokenize="unicode61 remove_diacritics 2")""",
+    f"""CREATE TRIGGER IF NOT EXISTS {STEM_FTS_TABLE}_insert AFTER INSERT ON article_stems BEGIN
+        INSERT INTO {STEM_FTS_TABLE}(rowid, title, body, tag_list)
+        VALUES (new.article_id, new.title, new.body, new.tag_list);
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS {STEM_FTS_TABLE}_delete AFTER DELETE ON article_stems BEGIN
+        INSERT INTO {STEM_FTS_TABLE}({STEM_FTS_TABLE}, rowid, title, body, tag_list)
+        VALUES ('delete', old.article_id, old.title, old.body, old.tag_list);
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS {STEM_FTS_TABLE}_update AFTER UPDATE ON article_stems BEGIN
+        INSERT INTO {STEM_FTS_TABLE}({STEM_FTS_TABLE}, rowid, title, body, tag_list)
+        VALUES ('delete', old.article_id, old.title, old.body, old.tag_list);
+        INSERT INTO {STEM_FTS_TABLE}(rowid, title, body, tag_list)
+        VALUES (new.article_id, new.title, new.body, new.tag_list);
+    END""",
+]
+
 # PostgreSQL's full-text index: a stored generated tsvector (kept in sync by the server on every
 # INSERT and UPDATE) under a GIN index. Weights: title A, tags B, body C. The "simple"
-# configuration (no stemming, no stop words): PostgreSQL has no Indonesian dictionary.
+# configuration (no stemming, no stop words): stems come from the stemmed shadow, made by
+# Sastrawi as on SQLite (the built-in "indonesian" Snowball stemmer cuts words differently, so
+# the two databases would answer differently).
 PG_VECTOR = "search_vector"
-_PG_FTS_COLUMN = f"""ALTER TABLE articles ADD COLUMN IF NOT EXISTS {PG_VECTOR} tsvector
+# The stemmed index on PostgreSQL: the same generated tsvector and weights, over article_stems.
+PG_STEM_VECTOR = "stem_vector"
+
+
+def _pg_vector_column(table: str, vector: str) -> str:
+    return f"""ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {vector} tsvector
     GENERATED ALWAYS AS (
         setweight(to_tsvector('simple', coalesce(title, '')), 'A')
         || setweight(to_tsvector('simple', coalesce(tag_list, '')), 'B')
         || setweight(to_tsvector('simple', coalesce(body, '')), 'C')
     ) STORED"""
-_PG_FTS_INDEX = (
-    f"CREATE INDEX IF NOT EXISTS articles_search_idx ON articles USING GIN ({PG_VECTOR})"
-)
+
+
+def _pg_gin_index(table: str, index: str, vector: str) -> str:
+    return f"CREATE INDEX IF NOT EXISTS {index} ON {table} USING GIN ({vector})"
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -219,14 +251,32 @@ def _check_schema_version(connection: Connection, url: str) -> None:
         )
 
 
-def _pg_fts(connection: Connection) -> None:
-    """The full-text column and index, made only when missing: ALTER TABLE and CREATE INDEX lock
-    the table even when there is nothing to do."""
-    columns = {column["name"] for column in inspect(connection).get_columns("articles")}
-    if PG_VECTOR not in columns:
-        connection.execute(text(_PG_FTS_COLUMN))
-    if connection.execute(select(func.to_regclass("articles_search_idx"))).scalar() is None:
-        connection.execute(text(_PG_FTS_INDEX))
+# Each table's tsvector column and GIN index.
+_PG_INDEXES = {
+    "articles": (PG_VECTOR, "articles_search_idx"),
+    "article_stems": (PG_STEM_VECTOR, "article_stems_search_idx"),
+}
+
+
+def _pg_fts(connection: Connection, tables: tuple[str, ...] = tuple(_PG_INDEXES)) -> None:
+    """The full-text columns and indexes, made only when missing: ALTER TABLE and CREATE INDEX
+    lock the table even when there is nothing to do."""
+    for table in tables:
+        vector, index = _PG_INDEXES[table]
+        if vector not in {column["name"] for column in inspect(connection).get_columns(table)}:
+            connection.execute(text(_pg_vector_column(table, vector)))
+        if connection.execute(select(func.to_regclass(index))).scalar() is None:
+            connection.execute(text(_pg_gin_index(table, index, vector)))
+
+
+def create_stem_index(connection: Connection) -> None:
+    """The stemmed full-text index over ``article_stems`` (made if missing): FTS5 and its
+    triggers on SQLite, the tsvector column and its GIN index on PostgreSQL."""
+    if connection.dialect.name == "sqlite":
+        for statement in _STEM_FTS_DDL:
+            connection.execute(text(statement))
+    elif connection.dialect.name == "postgresql":
+        _pg_fts(connection, ("article_stems",))
 
 
 def open_archive(url: str, option: str = SETTING) -> Engine:
@@ -255,6 +305,7 @@ def open_archive(url: str, option: str = SETTING) -> Engine:
             if is_sqlite(engine):
                 for statement in _FTS_DDL:
                     connection.execute(text(statement))
+                create_stem_index(connection)
             elif engine.dialect.name == "postgresql":
                 _pg_fts(connection)
             create_views(connection)

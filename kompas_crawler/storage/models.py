@@ -67,6 +67,20 @@ class ArticleRow(Base):
     )
 
 
+class ArticleStem(Base):
+    """The stemmed shadow of an article's title, body and tags (kompas_crawler.stemming), written
+    with the article: what stemmed search indexes (``article_stems_fts`` on SQLite)."""
+
+    __tablename__ = "article_stems"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    tag_list: Mapped[str] = mapped_column(Text, default="")
+
+
 class Capture(Base):
     """A page as fetched, kept in a WARC file: where its record is, and what it held.
 
