@@ -25,6 +25,7 @@ from weakref import WeakKeyDictionary
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.defer import _schedule_coro
 from sqlalchemy.exc import SQLAlchemyError
+from twisted.internet.threads import deferToThread
 
 from kompas_crawler.errors import KompasError
 from kompas_crawler.health import RETRY_AFTER_ASKED
@@ -146,7 +147,9 @@ class RetryAfterMiddleware:
             end_run_blocked(self.crawler)
             raise IgnoreRequest(f"Retry-After {wait:.0f}s over the cap")
         self.pause.extend(wait)
-        self.share(wait)
+        # In a thread: a write that waits on the archive's lock must not hold up the reactor
+        # (requests already let through would then reach the site inside the pause).
+        deferToThread(self.share, wait)
         self.stats.max_value("kompas/retry_after/max_seconds", wait)
         logger.info(
             "HTTP %d for %s: pausing downloads for %.1fs as the server asks",
