@@ -287,6 +287,22 @@ class PastRun:
     started_at: datetime | None = None  # naive UTC, as stored
 
 
+_PAST_RUN_COLUMNS = (
+    runs.c.id,
+    runs.c.status,
+    runs.c.finish_reason,
+    runs.c.arguments,
+    runs.c.stats,
+    runs.c.started_at,
+)
+
+
+def _past_run(row: Any) -> PastRun:
+    return PastRun(
+        row.id, row.status, row.finish_reason, row.arguments or {}, row.stats or {}, row.started_at
+    )
+
+
 def recent_runs(
     engine: Engine,
     spider: str,
@@ -297,14 +313,7 @@ def recent_runs(
     """The latest runs of a spider, newest first (excluding ``before_id`` and later ones); with
     ``site``, only those of that indeks site (``-a site=``; runs without one were Global's)."""
     query = (
-        select(
-            runs.c.id,
-            runs.c.status,
-            runs.c.finish_reason,
-            runs.c.arguments,
-            runs.c.stats,
-            runs.c.started_at,
-        )
+        select(*_PAST_RUN_COLUMNS)
         .where(runs.c.spider == spider)
         .order_by(runs.c.id.desc())
         .limit(limit)
@@ -316,17 +325,7 @@ def recent_runs(
         query = query.where(func.coalesce(given, DEFAULT_SITE) == site)
     with engine.connect() as connection:
         rows = connection.execute(query).all()
-    return [
-        PastRun(
-            row.id,
-            row.status,
-            row.finish_reason,
-            row.arguments or {},
-            row.stats or {},
-            row.started_at,
-        )
-        for row in rows
-    ]
+    return [_past_run(row) for row in rows]
 
 
 def completed_days(engine: Engine, days: Iterable[date], site: str = DEFAULT_SITE) -> set[date]:
@@ -383,28 +382,10 @@ def runs_of_jobs(engine: Engine, spider: str, jobs: Iterable[str]) -> dict[str, 
         return {}
     job = runs.c.arguments[("spider", "_job")].as_string()
     query = (
-        select(
-            job.label("job"),
-            runs.c.id,
-            runs.c.status,
-            runs.c.finish_reason,
-            runs.c.arguments,
-            runs.c.stats,
-            runs.c.started_at,
-        )
+        select(job.label("job"), *_PAST_RUN_COLUMNS)
         .where(runs.c.spider == spider, job.in_(wanted))
         .order_by(runs.c.id)
     )
     with engine.connect() as connection:
         rows = connection.execute(query).all()
-    return {
-        row.job: PastRun(
-            row.id,
-            row.status,
-            row.finish_reason,
-            row.arguments or {},
-            row.stats or {},
-            row.started_at,
-        )
-        for row in rows
-    }
+    return {row.job: _past_run(row) for row in rows}
