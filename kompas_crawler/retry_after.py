@@ -69,8 +69,8 @@ class DownloadPause:
         self.until = max(self.until, time.monotonic() + seconds)
 
     async def wait(self) -> None:
-        remaining = self.until - time.monotonic()
-        if remaining > 0:
+        """Until the pause is over, however often it was extended meanwhile."""
+        while (remaining := self.until - time.monotonic()) > 0:
             await asyncio.sleep(remaining)
 
 
@@ -147,8 +147,7 @@ class RetryAfterMiddleware:
             end_run_blocked(self.crawler)
             raise IgnoreRequest(f"Retry-After {wait:.0f}s over the cap")
         self.pause.extend(wait)
-        # In a thread: a write that waits on the archive's lock must not hold up the reactor
-        # (requests already let through would then reach the site inside the pause).
+        # In a thread: a write that waits on the archive's lock must not hold up the reactor.
         deferToThread(self.share, wait)
         self.stats.max_value("kompas/retry_after/max_seconds", wait)
         logger.info(

@@ -3,7 +3,9 @@ of the crawl completes, nothing wrong is stored; 429/503 Retry-After slow the cr
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,7 @@ from typing import Any
 import pytest
 
 from kompas_crawler.offline import OfflineServer, Reply, render_article
-from kompas_crawler.retry_after import retry_after_seconds
+from kompas_crawler.retry_after import DownloadPause, retry_after_seconds
 from tests.crawling import hits_for, last_run, old_site, query, run_crawl
 
 MAXSIZE = 100_000
@@ -145,3 +147,19 @@ def test_retry_after_pauses_the_crawl_as_long_as_asked(tmp_path: Path) -> None:
     assert run["articles_new"] == 10
     assert '"kompas/retry_after/503": 1' in run["stats"]
     assert '"kompas/retry_after/429": 1' in run["stats"]
+
+
+def test_a_pause_extended_while_waited_on_holds_until_its_new_end() -> None:
+    # A 429 asks for 1 s, then a 503 for longer: a request already waiting must not go at 1 s.
+    pause = DownloadPause()
+
+    async def waited() -> float:
+        pause.extend(0.2)
+        started = time.monotonic()
+        waiting = asyncio.ensure_future(pause.wait())
+        await asyncio.sleep(0.05)
+        pause.extend(0.5)
+        await waiting
+        return time.monotonic() - started
+
+    assert asyncio.run(waited()) >= 0.5
