@@ -527,8 +527,11 @@ class Backend:
 # What each statement of a search does, by what its SQL holds (first match wins).
 STEPS = (
     ("snippets", ("snippet(", "ts_headline(")),
+    ("rank", ("bm25(", "ts_rank_cd(")),
+    ("vocabulary", ("_terms", "_data WHERE")),
+    ("filter sizes", ("LIMIT ? OFFSET ?) AS anon_1", "min(articles.published_at)")),
     ("count", ("count(",)),
-    ("rank", ("bm25(", "ts_rank_cd(", "ORDER BY")),
+    ("newest", ("ORDER BY",)),
     ("bylines", ("people", "sources", "tags")),
     ("fts check", ("PRAGMA", "sqlite_master", "pg_catalog", "information_schema")),
 )

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, event, text
 from kompas_crawler.storage.archive import ArchiveWriter
 from kompas_crawler.storage.database import open_archive
 from kompas_crawler.storage.filters import Filters
-from kompas_crawler.storage.search import fts5, search
+from kompas_crawler.storage.search import search, vocab
 from kompas_crawler.storage.search.expressions import fts_expression
 from tests.test_archive import make_article
 
@@ -113,16 +113,16 @@ def test_prefix_expansion_matches_what_fts5_prefix_matches(
 ) -> None:
     expression = fts_expression(query)
     with archive.connect() as connection:
-        assert fts5.expanded(connection, expression) == expanded
+        assert vocab.expanded(connection, expression) == expanded
     assert _rows(archive, expanded) == _rows(archive, expression)
 
 
 def test_prefix_beyond_the_expansion_bound_stays_a_prefix(
     archive: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(fts5, "MAX_EXPANSION", 2)
+    monkeypatch.setattr(vocab, "MAX_EXPANSION", 2)
     with archive.connect() as connection:
-        assert fts5.expanded(connection, "vaksin*") == "vaksin*"
+        assert vocab.expanded(connection, "vaksin*") == "vaksin*"
 
 
 def test_prefix_search_ranks_and_highlights_as_before(archive: Engine) -> None:

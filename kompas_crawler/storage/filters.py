@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, exists, func, or_, select
 
 from kompas_crawler.errors import KompasError
 from kompas_crawler.processors import WIB
@@ -95,40 +95,80 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _people_match(role: str, name: str) -> ColumnElement[bool]:
+def _writers(name: str) -> Select[Any]:
     pattern = f"%{escape_like(name.strip())}%"
-    return exists(
-        select(1)
-        .select_from(ArticlePerson.__table__.join(Person.__table__))
-        .where(
-            ArticlePerson.article_id == _A.c.id,
-            ArticlePerson.role == role,
-            Person.name.ilike(pattern, escape="\\"),
-        )
-    )
+    people = select(Person.id).where(Person.name.ilike(pattern, escape="\\"))
+    link = ArticlePerson.__table__
+    return select(link.c.article_id).where(link.c.role == "writer", link.c.person_id.in_(people))
 
 
-def _named(link: Any, entity: Any, name: str) -> ColumnElement[bool]:
-    return exists(
-        select(1)
-        .select_from(link.__table__.join(entity.__table__))
-        .where(link.article_id == _A.c.id, func.lower(entity.name) == name.strip().lower())
-    )
+def _named(link: Any, entity: Any, name: str) -> Select[Any]:
+    ids = select(entity.id).where(func.lower(entity.name) == name.strip().lower())
+    table = link.__table__
+    entity_id = next(c for c in table.primary_key.columns if c.name != "article_id")
+    return select(table.c.article_id).where(entity_id.in_(ids))
 
 
-def filter_clauses(filters: Filters) -> list[ColumnElement[bool]]:
-    """WHERE conditions on ``articles`` for the filters, with bound parameters."""
+def name_sets(filters: Filters) -> list[Select[Any]]:
+    """Each writer, source and tag filter as the ids of the articles it keeps: a select of
+    one link table's ``article_id`` (the names looked up once, in their own small tables)."""
+    return [
+        *(_writers(name) for name in filters.writers),
+        *(_named(ArticleSource, Source, name) for name in filters.sources),
+        *(_named(ArticleTag, Tag, name) for name in filters.tags),
+    ]
+
+
+def has_article(ids: Select[Any], article_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """``article_id`` is among the ``ids`` of a name set: one lookup in its link table's
+    primary key (article id first)."""
+    return exists(ids.where(ids.selected_columns[0] == article_id))
+
+
+def date_clauses(filters: Filters) -> list[ColumnElement[bool]]:
+    """WHERE conditions on ``articles.published_at`` for the date filters."""
     clauses: list[ColumnElement[bool]] = []
     if filters.since:
         clauses.append(_A.c.published_at >= wib_day_start(filters.since))
     if filters.until:
         clauses.append(_A.c.published_at < wib_day_start(filters.until + timedelta(days=1)))
-    clauses += [_people_match("writer", name) for name in filters.writers]
-    clauses += [_named(ArticleSource, Source, name) for name in filters.sources]
-    clauses += [_named(ArticleTag, Tag, name) for name in filters.tags]
+    return clauses
+
+
+def section_clauses(filters: Filters) -> list[ColumnElement[bool]]:
+    """WHERE conditions on ``articles`` for the section filters."""
+    clauses: list[ColumnElement[bool]] = []
     for name in filters.sections:
         wanted = name.strip().lower()
         clauses.append(
             or_(func.lower(_A.c.section) == wanted, func.lower(_A.c.subsection) == wanted)
         )
     return clauses
+
+
+def filter_clauses(filters: Filters) -> list[ColumnElement[bool]]:
+    """WHERE conditions on ``articles`` for the filters, with bound parameters."""
+    return [
+        *date_clauses(filters),
+        *(has_article(ids, _A.c.id) for ids in name_sets(filters)),
+        *section_clauses(filters),
+    ]
+
+
+def date_share(connection: Connection, filters: Filters) -> float | None:
+    """The estimated share of the archive's articles the date filters keep (the range's share
+    of the archive's span, both ends read from the ``published_at`` index); None without
+    date filters or articles."""
+    if not (filters.since or filters.until):
+        return None
+    # Apart: SQLite reads a lone min() or max() from one end of the index, but scans it for both.
+    first = connection.execute(select(func.min(_A.c.published_at))).scalar()
+    last = connection.execute(select(func.max(_A.c.published_at))).scalar()
+    if first is None or last is None:
+        return None
+    low = max(first, wib_day_start(filters.since)) if filters.since else first
+    high = min(last, wib_day_start(filters.until + timedelta(days=1))) if filters.until else last
+    span = (last - first).total_seconds()
+    if span <= 0:
+        return 1.0 if low <= high else 0.0
+    return float(max(0.0, (high - low).total_seconds()) / span)

@@ -139,7 +139,7 @@ class ArticleSource(Base):
     article_id: Mapped[int] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
     )
-    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), primary_key=True, index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -156,7 +156,7 @@ class ArticleTag(Base):
     article_id: Mapped[int] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
     )
-    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id"), primary_key=True, index=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -296,4 +296,13 @@ class DroppedArticle(Base):
     next_try: Mapped[datetime | None] = mapped_column(DateTime, index=True)
 
 
-Index("ix_article_people_role", ArticlePerson.role, ArticlePerson.person_id)
+# A name's articles, read from the index alone (a search filter's set of ids): the article id
+# after the name's.
+Index(
+    "ix_article_people_role_article",
+    ArticlePerson.role,
+    ArticlePerson.person_id,
+    ArticlePerson.article_id,
+)
+Index("ix_article_sources_source_article", ArticleSource.source_id, ArticleSource.article_id)
+Index("ix_article_tags_tag_article", ArticleTag.tag_id, ArticleTag.article_id)

@@ -22,7 +22,7 @@ MAX_QUERY_TERMS = 64
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SYNTAX = re.compile(r'["()*:]|\b(?:AND|OR|NOT|NEAR)\b')
 
-_TOKEN = re.compile(r'"(?:[^"]|"")*"\*?|"[^"]*$|[(),]|[^\s(),"]+')
+TOKEN = re.compile(r'"(?:[^"]|"")*"\*?|"[^"]*$|[(),]|[^\s(),"]+')
 _OPERATORS = {"AND", "OR", "NOT"}
 
 
@@ -83,7 +83,7 @@ def fts_expression(query: str) -> str:
         raise QueryError("the search query is empty")
     parts: list[str] = []
     groups: list[bool] = []  # for each open parenthesis: is it NEAR( ... )?
-    for match in _TOKEN.finditer(query):
+    for match in TOKEN.finditer(query):
         token = match.group()
         if token.startswith('"'):
             if len(token) == 1 or not token.rstrip("*").endswith('"') or token.rstrip("*") == '"':
@@ -118,7 +118,7 @@ def fts_expression(query: str) -> str:
 def plain_terms(query: str) -> list[str]:
     """The words and phrases of a query, operators dropped: what a LIKE scan looks for."""
     terms = []
-    for match in _TOKEN.finditer(query):
+    for match in TOKEN.finditer(query):
         token = match.group().rstrip("*")
         if token.startswith('"'):
             if len(token) < 2 or not token.endswith('"'):
@@ -148,7 +148,7 @@ def websearch_text(query: str) -> str:
     plain_terms(query)  # the same errors as on SQLite: unbalanced quotes, no words
     parts: list[str] = []
     negate = after_comma = False
-    for match in _TOKEN.finditer(query.replace("\x00", " ")):
+    for match in TOKEN.finditer(query.replace("\x00", " ")):
         token = match.group()
         if token in ("AND", "NEAR", "(", ")", ","):
             after_comma = token == ","
@@ -216,7 +216,7 @@ def stemmed(query: str) -> Stemmed | None:
     """``query`` for stemmed search, or None when it is searched as written only: a phrase
     among OR, NOT, NEAR or parentheses (whether the phrase as written must match could not be
     told apart from the rest). QueryError when the query is only stopwords."""
-    tokens = [match.group() for match in _TOKEN.finditer(query)]
+    tokens = [match.group() for match in TOKEN.finditer(query)]
     phrases = [token for token in tokens if token.startswith('"')]
     operators = any(token in _OPERATORS or token in ("NEAR", "(", ")") for token in tokens)
     if phrases and operators:

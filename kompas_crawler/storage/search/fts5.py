@@ -3,8 +3,8 @@ and the stemmed index ``article_stems_fts`` beside it, ranked by bm25."""
 
 from __future__ import annotations
 
-import re
 import weakref
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import (
@@ -12,6 +12,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Select,
+    Subquery,
     bindparam,
     column,
     func,
@@ -19,13 +20,12 @@ from sqlalchemy import (
     literal_column,
     select,
     table,
-    text,
     union,
     union_all,
 )
 
 from kompas_crawler.storage.database import STEM_FTS_TABLE
-from kompas_crawler.storage.filters import filter_clauses
+from kompas_crawler.storage.filters import Filters, filter_clauses
 from kompas_crawler.storage.models import ArticleRow
 from kompas_crawler.storage.search.expressions import (
     COLUMNS,
@@ -35,35 +35,19 @@ from kompas_crawler.storage.search.expressions import (
 )
 from kompas_crawler.storage.search.request import SNIPPET_TOKENS, Request, order
 from kompas_crawler.storage.search.results import SearchResult, result
+from kompas_crawler.storage.search.row_filters import RowTests, row_tests
 from kompas_crawler.storage.search.snippets import stemmed_snippets
+from kompas_crawler.storage.search.vocab import FTS_TABLE, expanded, no_other_forms
 
-FTS_TABLE = "articles_fts"
 # bm25 weights for title, body, tag_list: a word in a title or tag says more than one in the body.
 BM25_WEIGHTS = (10.0, 1.0, 5.0)
 # A stemmed search adds the exact index's bm25, times this, to the stemmed one's: an article
 # with the word as typed ranks above one with only another form of it.
 EXACT_WEIGHT = 1.0
 
-# Terms a prefix may expand to (expanded()); beyond, FTS5 merges them itself.
-MAX_EXPANSION = 64
-
 _A = ArticleRow.__table__
 _FTS = table(FTS_TABLE, column("rowid"))
 _STEMS = table(STEM_FTS_TABLE, column("rowid"))
-# The index's terms, one row each: a per-connection table (nothing written to the archive).
-_VOCAB_DDL = (
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{FTS_TABLE}_terms "
-    f"USING fts5vocab(main, {FTS_TABLE}, row)"
-)
-_VOCAB_RANGE = text(
-    f"SELECT term FROM temp.{FTS_TABLE}_terms WHERE term >= :low AND term < :high ORDER BY term"
-)
-# Quoted phrases (kept as they are) or a bare prefix word (the index holds ASCII-folded
-# lowercase terms, so only an ASCII word is looked up as typed); not after ``column:``.
-_PART = re.compile(r'"(?:[^"]|"")*"\*?|[()]|[^\s()"]+')
-_OPENERS = {"(", "AND", "OR", "NOT"}
-_CLOSERS = {")", "AND", "OR", "NOT"}
-_PREFIX = re.compile(r'"(?:[^"]|"")*"\*?|(?<![\w:])([0-9A-Za-z]+)\*')
 
 
 def available(engine: Engine) -> bool:
@@ -90,103 +74,161 @@ def _stemmed_for(connection: Connection | Engine, query: str, exact: bool) -> St
     return None if exact or not _stems_available(connection) else stemmed(query)
 
 
-def _exact_ids(expression: str, name: str = "fts_query") -> Select[Any]:
-    return select(_FTS.c.rowid.label("id")).where(_match(FTS_TABLE, expression, name))
+@dataclass(frozen=True)
+class _Plan:
+    """How one search reads the indexes: the exact expression, the stemmed plan (None: the
+    exact index alone answers), and the filters as conditions on each index's rowid."""
+
+    expression: str
+    stems: Stemmed | None  # the query's stemmed form; None: searched as written only
+    # No word of the query has another form in the archive (vocab.no_other_forms): the
+    # stemmed index would match and rank the rows the exact one does, so only that is read,
+    # its bm25 counted once for each index.
+    one_index: bool = False
+    tests: RowTests = field(default_factory=RowTests)  # the filters
+    ids: tuple[int, ...] = ()  # only these rows (none: every row)
+
+    @property
+    def stem_index(self) -> Stemmed | None:
+        """The stemmed plan when the stemmed index is read, else None."""
+        return None if self.one_index else self.stems
+
+    @property
+    def weight(self) -> float:
+        """How many times the exact index's bm25 counts when it is read alone."""
+        return 1.0 + EXACT_WEIGHT if self.stems is not None and self.one_index else 1.0
+
+    def filtered(self, rowid: ColumnElement[int]) -> list[ColumnElement[bool]]:
+        clauses = self.tests.on(rowid)
+        return [rowid.in_(self.ids), *clauses] if self.ids else clauses
 
 
-def _stem_ids(plan: Stemmed, score: bool = False) -> Select[Any]:
+def _plan(connection: Connection | Engine, request: Request, filters: bool = True) -> _Plan:
+    expression = fts_expression(request.query)
+    stems = _stemmed_for(connection, request.query, request.exact)
+    one_index = stems is not None and _one_index(connection, request.query)
+    plan = _Plan(expression, stems, one_index)
+    if not filters or request.filters == Filters() or not isinstance(connection, Connection):
+        return plan
+    matches = connection.execute(select(func.count()).select_from(_exact_ids(plan).subquery()))
+    tests = row_tests(connection, request.filters, matches.scalar_one())
+    return replace(plan, tests=tests)
+
+
+def _one_index(connection: Connection | Engine, query: str) -> bool:
+    if isinstance(connection, Engine):
+        with connection.connect() as opened:
+            return no_other_forms(opened, query)
+    return no_other_forms(connection, query)
+
+
+def _exact_ids(plan: _Plan, expression: str | None = None, name: str = "fts_query") -> Select[Any]:
+    return select(_FTS.c.rowid.label("id")).where(
+        _match(FTS_TABLE, expression or plan.expression, name), *plan.filtered(_FTS.c.rowid)
+    )
+
+
+def _exact_scored(plan: _Plan, weight: float) -> Select[Any]:
+    bm25 = func.bm25(literal_column(FTS_TABLE), *BM25_WEIGHTS)
+    return select(
+        _FTS.c.rowid.label("id"),
+        (bm25 * weight).label("score"),
+        literal_column("0").label("stemmed"),
+    ).where(_match(FTS_TABLE, plan.expression), *plan.filtered(_FTS.c.rowid))
+
+
+def _stem_ids(plan: _Plan, stems: Stemmed, score: bool = False) -> Select[Any]:
     """Rows matching the stemmed query (and the phrases as written, if any)."""
     columns: list[ColumnElement[Any]] = [_STEMS.c.rowid.label("id")]
     if score:
         bm25 = func.bm25(literal_column(STEM_FTS_TABLE), *BM25_WEIGHTS)
         columns += [bm25.label("score"), literal_column("1").label("stemmed")]
-    where = [_match(STEM_FTS_TABLE, fts_expression(plan.query), "stem_query")]
-    if plan.phrases:
+    where = [_match(STEM_FTS_TABLE, fts_expression(stems.query), "stem_query")]
+    if stems.phrases:
         # "rowid + 0": a plain rowid IN would be handed to FTS5, which then runs the MATCH once
         # per listed row (6 s for a phrase at 20,000 articles, 40 ms this way).
-        phrased = _exact_ids(fts_expression(plan.phrases), "phrases")
+        phrased = select(_FTS.c.rowid).where(
+            _match(FTS_TABLE, fts_expression(stems.phrases), "phrases")
+        )
         where.append((_STEMS.c.rowid + 0).in_(phrased))
-    return select(*columns).where(*where)
+    return select(*columns).where(*where, *plan.filtered(_STEMS.c.rowid))
 
 
-def _match_ids(expression: str, plan: Stemmed | None) -> Select[Any]:
-    """The ids of the rows matching: in the exact index, or (stemmed) in either."""
-    if plan is None:
-        return _exact_ids(expression)
-    if plan.excludes:
-        return _stem_ids(plan)
-    return union(_exact_ids(expression), _stem_ids(plan))  # type: ignore[return-value]
+def _match_ids(plan: _Plan) -> Select[Any]:
+    """The ids of the rows matching (and passing the filters): in the exact index, or
+    (stemmed) in either."""
+    stems = plan.stem_index
+    if stems is None:
+        return _exact_ids(plan)
+    if stems.excludes:
+        return _stem_ids(plan, stems)
+    return union(_exact_ids(plan), _stem_ids(plan, stems))  # type: ignore[return-value]
+
+
+def _scored(plan: _Plan) -> Subquery:
+    """Each matching row's id and score (bm25: lower is better), filters applied."""
+    stems = plan.stem_index
+    if stems is None:
+        return _exact_scored(plan, plan.weight).subquery("matches")
+    # Rows matching either index (only the stemmed one when the query excludes: see
+    # Stemmed.excludes); the exact index's bm25 adds to the stemmed one's.
+    both = union_all(_exact_scored(plan, EXACT_WEIGHT), _stem_ids(plan, stems, score=True))
+    scored = both.subquery("scored")
+    grouped = select(scored.c.id, func.sum(scored.c.score).label("score")).group_by(scored.c.id)
+    if stems.excludes:
+        grouped = grouped.having(func.max(scored.c.stemmed) == 1)
+    return grouped.subquery("matches")
 
 
 def matching(engine: Engine, query: str, exact: bool = False) -> ColumnElement[bool]:
     """WHERE condition on ``articles``: the row matches ``query``."""
-    return _A.c.id.in_(_match_ids(fts_expression(query), _stemmed_for(engine, query, exact)))
+    return _A.c.id.in_(_match_ids(_plan(engine, Request(query, exact=exact), filters=False)))
 
 
 def search(connection: Connection, request: Request) -> SearchResult:
-    """The best (or newest) matches of ``request``, with snippets."""
-    expression = fts_expression(request.query)
-    plan = _stemmed_for(connection, request.query, request.exact)
+    """The best (or newest) matches of ``request``, with snippets.
+
+    Filters are tested on each index's rows, before any is ranked, without reading the
+    article rows (which hold the whole text): bm25 is computed for the rows that pass only.
+    """
+    plan = _plan(connection, request)
+    stems = plan.stems
     if request.sort != "relevance":
-        return _by_date(connection, request, expression, plan)
-    exact_score = func.bm25(literal_column(FTS_TABLE), *BM25_WEIGHTS)
-    if plan is None:
-        source: Any = _FTS
-        ids_column, score = _FTS.c.rowid, exact_score.label("score")
-        match = [_match(FTS_TABLE, expression)]
-    else:
-        # Rows matching either index (only the stemmed one when the query excludes: see
-        # Stemmed.excludes); the exact index's bm25 adds to the stemmed one's.
-        exact_rows = select(
-            _FTS.c.rowid.label("id"),
-            (exact_score * EXACT_WEIGHT).label("score"),
-            literal_column("0").label("stemmed"),
-        ).where(_match(FTS_TABLE, expression))
-        scored = union_all(exact_rows, _stem_ids(plan, score=True)).subquery("scored")
-        grouped = select(scored.c.id, func.sum(scored.c.score).label("score")).group_by(scored.c.id)
-        if plan.excludes:
-            grouped = grouped.having(func.max(scored.c.stemmed) == 1)
-        source = grouped.subquery("matches")
-        ids_column, score, match = source.c.id, source.c.score, []
-    conditions = filter_clauses(request.filters)
-    # Without filters, ranking and counting need only the index: joining every match to its
-    # article row would cost more than the ranking itself.
-    joined = bool(conditions) or request.sort != "relevance"
-    selected = source.join(_A, _A.c.id == ids_column) if joined else source
-    ordering = order(request.sort, score) if joined else [score, ids_column.desc()]
-    where = [*match, *conditions]
-    ranked = (
-        select(ids_column.label("id"), score.label("score"))
-        .select_from(selected)
-        .where(*where)
-        .order_by(*ordering)
-        .limit(request.limit)
-    )
+        return _by_date(connection, request, plan)
+    matches: Any = _scored(plan)
+    # With filters, testing the matches costs more than ranking those that pass: the rows that
+    # pass are kept (SQLite materialises a CTE read twice) and counted there, not tested again.
+    count_here = request.count and plan.tests != RowTests()
+    if count_here:
+        matches = select(matches.c.id, matches.c.score).cte("ranked")
+    columns = [matches.c.id, matches.c.score]
+    if count_here:
+        columns.append(select(func.count()).select_from(matches).scalar_subquery().label("total"))
+    ranked = select(*columns).order_by(matches.c.score, matches.c.id.desc()).limit(request.limit)
     ranking = connection.execute(ranked).all()
     ids = [row.id for row in ranking]
-    snippets = _snippets(connection, expanded(connection, expression), ids, request.mark)
-    if plan is not None:
-        snippets = stemmed_snippets(connection, plan, ids, snippets, request.mark)
+    snippets = _snippets(connection, expanded(connection, plan.expression), ids, request.mark)
+    if stems is not None:
+        snippets = stemmed_snippets(connection, stems, ids, snippets, request.mark)
     total = len(ids)
-    if request.count and len(ids) == request.limit:
-        counted = select(func.count()).select_from(selected)
-        total = connection.execute(counted.where(*where)).scalar_one()
+    if count_here and ranking:
+        total = ranking[0].total
+    elif request.count and len(ids) == request.limit:
+        counted = select(func.count()).select_from(_match_ids(plan).subquery())
+        total = connection.execute(counted).scalar_one()
     scores = {row.id: -row.score for row in ranking}
-    return result(connection, request, ids, scores, snippets, total, stemmed=plan is not None)
+    return result(connection, request, ids, scores, snippets, total, stemmed=stems is not None)
 
 
-def _by_date(
-    connection: Connection, request: Request, expression: str, plan: Stemmed | None
-) -> SearchResult:
+def _by_date(connection: Connection, request: Request, plan: _Plan) -> SearchResult:
     """Newest (or oldest) first. Where matches are dense, walking the ``published_at`` index and
     keeping the rows whose id is among the matches (``id IN (match)``) stops after a few hundred
     rows; sorting every match costs one lookup each. The match count decides which."""
+    unfiltered = replace(plan, tests=RowTests())
     conditions = filter_clauses(request.filters)
-    matches = _match_ids(expression, plan)
+    matches = _match_ids(unfiltered)
     where = [_A.c.id.in_(matches), *conditions]
-    counted = select(func.count()).where(*where)
-    if not conditions:  # the indexes alone know
-        counted = select(func.count()).select_from(matches.subquery())
+    counted = select(func.count()).select_from(_match_ids(plan).subquery())
     total = connection.execute(counted).scalar_one()
     filters = request.filters
     dated_only = not (filters.writers or filters.sources or filters.tags or filters.sections)
@@ -196,31 +238,19 @@ def _by_date(
         where[0] = (_A.c.id + 0).in_(matches)
     statement = select(_A.c.id).where(*where).order_by(*order(request.sort, None))
     ids = list(connection.execute(statement.limit(request.limit)).scalars())
-    snippets = _snippets(connection, expanded(connection, expression), ids, request.mark)
-    if plan is not None:
-        snippets = stemmed_snippets(connection, plan, ids, snippets, request.mark)
-    scores = _scores(connection, expression, plan, ids)
-    return result(connection, request, ids, scores, snippets, total, stemmed=plan is not None)
+    snippets = _snippets(connection, expanded(connection, plan.expression), ids, request.mark)
+    if plan.stems is not None:
+        snippets = stemmed_snippets(connection, plan.stems, ids, snippets, request.mark)
+    scores = _scores(connection, unfiltered, ids)
+    return result(connection, request, ids, scores, snippets, total, stemmed=plan.stems is not None)
 
 
-def _scores(
-    connection: Connection, expression: str, plan: Stemmed | None, ids: list[int]
-) -> dict[int, float]:
+def _scores(connection: Connection, plan: _Plan, ids: list[int]) -> dict[int, float]:
     """Relevance (-bm25, as ranking scores it) of the rows shown, for a search sorted by date."""
     if not ids:
         return {}
-    exact = func.bm25(literal_column(FTS_TABLE), *BM25_WEIGHTS) * EXACT_WEIGHT
-    arms = [
-        select(
-            _FTS.c.rowid.label("id"), exact.label("score"), literal_column("0").label("stemmed")
-        ).where(_match(FTS_TABLE, expression), _FTS.c.rowid.in_(ids))
-    ]
-    if plan is not None:
-        arms.append(_stem_ids(plan, score=True).where(_STEMS.c.rowid.in_(ids)))
-    scored = union_all(*arms).subquery("scored")
-    rows = connection.execute(
-        select(scored.c.id, func.sum(scored.c.score)).group_by(scored.c.id)
-    ).all()
+    scored = _scored(replace(plan, ids=tuple(ids)))
+    rows = connection.execute(select(scored.c.id, scored.c.score))
     return {row_id: -score for row_id, score in rows}
 
 
@@ -229,46 +259,6 @@ def _dense(connection: Connection, total: int, request: Request) -> bool:
     with matches spread evenly, the walk reads rows/total rows per match."""
     rows = connection.execute(select(func.max(_A.c.id))).scalar_one() or 0
     return rows * request.limit / total < total
-
-
-def expanded(connection: Connection, expression: str) -> str:
-    """``expression`` with each ``prefix*`` word replaced by its terms in the index,
-    ``(vaksin OR vaksinasi)``: FTS5 merges a prefix's terms again for every row it is asked
-    about, which snippets ask for row by row. The same rows match either way. A prefix with
-    more than MAX_EXPANSION terms, and any NEAR group (which takes no OR), stay as they are."""
-    if "NEAR" in expression or "*" not in expression:
-        return expression
-    connection.execute(text(_VOCAB_DDL))
-
-    def terms(match: re.Match[str]) -> str:
-        prefix = match.group(1)
-        if prefix is None:  # a quoted phrase, as it is
-            return match.group()
-        found = (
-            connection.execute(
-                _VOCAB_RANGE, {"low": prefix.lower(), "high": prefix.lower() + "\U0010ffff"}
-            )
-            .scalars()
-            .all()
-        )
-        if not found or len(found) > MAX_EXPANSION:
-            return match.group()
-        return found[0] if len(found) == 1 else "(" + " OR ".join(found) + ")"
-
-    replaced = _PREFIX.sub(terms, expression)
-    return expression if replaced == expression else _explicit_and(replaced)
-
-
-def _explicit_and(expression: str) -> str:
-    """FTS5 takes side-by-side phrases as AND, but not a parenthesised group beside anything:
-    there the AND is written out (same precedence, same meaning)."""
-    parts: list[str] = []
-    for token in _PART.findall(expression):
-        after_operand = bool(parts) and parts[-1] not in _OPENERS
-        if after_operand and token not in _CLOSERS and ")" in (parts[-1], token.replace("(", ")")):
-            parts.append("AND")
-        parts.append(token)
-    return " ".join(parts).replace("( ", "(").replace(" )", ")")
 
 
 def _snippets(
