@@ -100,7 +100,9 @@ class _Plan:
 
     def filtered(self, rowid: ColumnElement[int]) -> list[ColumnElement[bool]]:
         clauses = self.tests.on(rowid)
-        return [rowid.in_(self.ids), *clauses] if self.ids else clauses
+        # "+ 0": FTS5 would run the query once for each id (recomputing bm25's statistics each
+        # time); one pass over the matches costs less than a few of those.
+        return [(rowid + 0).in_(self.ids), *clauses] if self.ids else clauses
 
 
 def _plan(connection: Connection | Engine, request: Request, filters: bool = True) -> _Plan:
@@ -196,9 +198,9 @@ def search(connection: Connection, request: Request) -> SearchResult:
     if request.sort != "relevance":
         return _by_date(connection, request, plan)
     matches: Any = _scored(plan)
-    # With filters, testing the matches costs more than ranking those that pass: the rows that
-    # pass are kept (SQLite materialises a CTE read twice) and counted there, not tested again.
-    count_here = request.count and plan.tests != RowTests()
+    # With filters or both indexes, finding the matches again costs more than keeping those
+    # ranked (SQLite materialises a CTE read twice) and counting them there.
+    count_here = request.count and (plan.tests != RowTests() or plan.stem_index is not None)
     if count_here:
         matches = select(matches.c.id, matches.c.score).cte("ranked")
     columns = [matches.c.id, matches.c.score]

@@ -4,9 +4,10 @@ for, and whether a query's words have any other form in the archive."""
 from __future__ import annotations
 
 import re
+import weakref
 from collections import OrderedDict
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 from kompas_crawler.stemming import stem_word, words
 from kompas_crawler.storage.database import STEM_FTS_TABLE
@@ -94,6 +95,7 @@ def no_other_forms(connection: Connection, query: str) -> bool:
     search need not ask it. False when that cannot be told (a word that is not plain ASCII,
     a prefix of more than MAX_EXPANSION terms)."""
     state = _state(connection)
+    checked = _CHECKED.setdefault(connection.engine, OrderedDict())
     for token in TOKEN.findall(query):
         if token in _SYNTAX or token.isdigit():
             continue
@@ -107,31 +109,32 @@ def no_other_forms(connection: Connection, query: str) -> bool:
         else:
             checks = [("word", word) for word in words(token)]
         for kind, word in checks:
-            key = (state, kind, word)
-            if key not in _CHECKED:
-                _CHECKED[key] = _alike(connection, kind, word)
-                while len(_CHECKED) > CHECKED_WORDS:
-                    _CHECKED.popitem(last=False)
-            if not _CHECKED[key]:
+            key = (*state, kind, word)
+            if key not in checked:
+                checked[key] = _alike(connection, kind, word)
+                while len(checked) > CHECKED_WORDS:
+                    checked.popitem(last=False)
+            if not checked[key]:
                 return False
     return True
 
 
-# Words checked (they cost a pass over the word's rows in each index: 2 ms for a word in 6% of
-# 460,000 articles), kept while both indexes stay as they were: FTS5 rewrites its structure
-# record whenever it changes.
+# Words checked, by archive (they cost a pass over the word's rows in each index: 2 ms for a
+# word in 6% of 460,000 articles), kept while both indexes stay as they were: FTS5 rewrites its
+# structure record whenever it changes.
 CHECKED_WORDS = 10_000
-_CHECKED: OrderedDict[tuple[tuple[str, bytes, bytes], str, str], bool] = OrderedDict()
+_CHECKED: weakref.WeakKeyDictionary[Engine, OrderedDict[tuple[bytes, bytes, str, str], bool]] = (
+    weakref.WeakKeyDictionary()
+)
 _STRUCTURE = 10  # the rowid of FTS5's structure record in its %_data table
 
 
-def _state(connection: Connection) -> tuple[str, bytes, bytes]:
+def _state(connection: Connection) -> tuple[bytes, bytes]:
     def structure(index: str) -> bytes:
         statement = text(f"SELECT block FROM {index}_data WHERE id = {_STRUCTURE}")
         return bytes(connection.execute(statement).scalar() or b"")
 
-    database = str(connection.engine.url)
-    return database, structure(FTS_TABLE), structure(STEM_FTS_TABLE)
+    return structure(FTS_TABLE), structure(STEM_FTS_TABLE)
 
 
 def _alike(connection: Connection, kind: str, word: str) -> bool:
