@@ -59,31 +59,33 @@ def row_tests(connection: Connection, filters: Filters, matches: int) -> RowTest
     """The cheapest test of each filter for a query with ``matches`` matching rows.
 
     A name filter is a set when it holds fewer articles than testing every match one lookup
-    at a time would cost (counted up to that bound); a date range is a set of the ids inside
-    it, or outside it when that is smaller, unless reading every match's article row costs less.
+    at a time would cost (counted up to that bound). A date range is tested on the matches the
+    name filters leave (they are tested first): as the set of the ids inside it, or outside it
+    when that is smaller, unless reading those matches' article rows costs less.
     """
     in_sets: list[Select[Any]] = []
-    out_sets: list[Select[Any]] = []
     lookups: list[Select[Any]] = []
     row = section_clauses(filters)
+    articles = connection.execute(select(func.max(_A.c.id))).scalar_one() or 0  # about
     bound = int(matches * (LINK_LOOKUP - SET_PROBE) / SET_BUILD) + 1
+    left = float(matches)  # the matches still to test, were the names spread evenly
     for ids in name_sets(filters):
         counted = select(func.count()).select_from(ids.limit(bound).subquery())
         size = connection.execute(counted).scalar_one()
         (in_sets if size < bound else lookups).append(ids)
+        left *= min(1.0, size / articles) if articles else 0.0
+    out_sets: list[Select[Any]] = []
     dates = date_clauses(filters)
     share = date_share(connection, filters)
-    if dates and share is not None:
-        articles = connection.execute(select(func.max(_A.c.id))).scalar_one() or 0  # about
+    if dates and share is not None and not row:
         inside = share * articles
         smaller = min(inside, articles - inside)
-        as_set = SET_BUILD * smaller + SET_PROBE * matches < ROW_READ * matches
-        if row or not as_set:  # the article rows are read anyway, or reading them is cheaper
+        if SET_BUILD * smaller + SET_PROBE * left >= ROW_READ * left:
             row += dates
         elif inside <= articles - inside:
             in_sets.append(select(_A.c.id).where(*dates))
         else:
             out_sets.append(select(_A.c.id).where(~and_(*dates)))
-    elif dates:  # an empty archive
+    else:  # the article rows are read anyway (sections), or the archive is empty
         row += dates
     return RowTests(tuple(in_sets), tuple(out_sets), tuple(lookups), tuple(row))
