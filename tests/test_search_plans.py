@@ -177,3 +177,14 @@ def test_link_indexes_hold_the_article_id(archive: Engine) -> None:
             )
         ).all()
     assert any("COVERING INDEX ix_article_tags_tag_article" in row[-1] for row in plan)
+
+
+def test_a_plain_query_bounds_its_matches_from_the_vocabulary(archive: Engine) -> None:
+    with archive.connect() as connection:
+        gaza = search(archive, "Gaza", exact=True).total
+        nato = search(archive, "NATO", exact=True).total
+        assert vocab.rows_at_most(connection, "Gaza") == gaza
+        assert vocab.rows_at_most(connection, "gaza NATO") == min(gaza, nato)
+        assert vocab.rows_at_most(connection, "Gaza OR NATO") is None  # not all must match
+        assert vocab.rows_at_most(connection, '"udara di Gaza"') is None
+        assert vocab.rows_at_most(connection, "Ga*") is None

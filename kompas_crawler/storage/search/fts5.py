@@ -37,7 +37,7 @@ from kompas_crawler.storage.search.request import SNIPPET_TOKENS, Request, order
 from kompas_crawler.storage.search.results import SearchResult, result
 from kompas_crawler.storage.search.row_filters import RowTests, row_tests
 from kompas_crawler.storage.search.snippets import stemmed_snippets
-from kompas_crawler.storage.search.vocab import FTS_TABLE, expanded, no_other_forms
+from kompas_crawler.storage.search.vocab import FTS_TABLE, expanded, no_other_forms, rows_at_most
 
 # bm25 weights for title, body, tag_list: a word in a title or tag says more than one in the body.
 BM25_WEIGHTS = (10.0, 1.0, 5.0)
@@ -112,8 +112,11 @@ def _plan(connection: Connection | Engine, request: Request, filters: bool = Tru
     plan = _Plan(expression, stems, one_index)
     if not filters or request.filters == Filters() or not isinstance(connection, Connection):
         return plan
-    matches = connection.execute(select(func.count()).select_from(_exact_ids(plan).subquery()))
-    tests = row_tests(connection, request.filters, matches.scalar_one())
+    matches = rows_at_most(connection, request.query) if _stems_available(connection) else None
+    if matches is None:
+        counted = select(func.count()).select_from(_exact_ids(plan).subquery())
+        matches = connection.execute(counted).scalar_one()
+    tests = row_tests(connection, request.filters, matches)
     return replace(plan, tests=tests)
 
 

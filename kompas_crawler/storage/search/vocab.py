@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
@@ -95,7 +98,6 @@ def no_other_forms(connection: Connection, query: str) -> bool:
     search need not ask it. False when that cannot be told (a word that is not plain ASCII,
     a prefix of more than MAX_EXPANSION terms)."""
     state = _state(connection)
-    checked = _CHECKED.setdefault(connection.engine, OrderedDict())
     for token in TOKEN.findall(query):
         if token in _SYNTAX or token.isdigit():
             continue
@@ -109,21 +111,50 @@ def no_other_forms(connection: Connection, query: str) -> bool:
         else:
             checks = [("word", word) for word in words(token)]
         for kind, word in checks:
-            key = (*state, kind, word)
-            if key not in checked:
-                checked[key] = _alike(connection, kind, word)
-                while len(checked) > CHECKED_WORDS:
-                    checked.popitem(last=False)
-            if not checked[key]:
+            if not _remembered(
+                connection, state, (kind, word), partial(_alike, connection, kind, word)
+            ):
                 return False
     return True
 
 
-# Words checked, by archive (they cost a pass over the word's rows in each index: 2 ms for a
-# word in 6% of 460,000 articles), kept while both indexes stay as they were: FTS5 rewrites its
-# structure record whenever it changes.
+def rows_at_most(connection: Connection, query: str) -> int | None:
+    """At most how many rows match ``query`` when it is plain words, all of which must match:
+    the fewest rows any of them is in (the exact index's vocabulary). None for other queries."""
+    if any(
+        token in _SYNTAX or not _ASCII_WORD.fullmatch(token.lower())
+        for token in TOKEN.findall(query)
+    ):
+        return None
+    state = _state(connection)
+    counts = [
+        _remembered(connection, state, ("rows", word), partial(_rows, connection, word))
+        for word in (token.lower() for token in TOKEN.findall(query))
+    ]
+    return min(counts) if counts else None
+
+
+def _remembered(
+    connection: Connection,
+    state: tuple[bytes, bytes],
+    key: tuple[str, str],
+    compute: Callable[[], Any],
+) -> Any:
+    """``compute()``, kept for ``key`` while the archive's indexes stay in ``state``."""
+    remembered = _CHECKED.setdefault(connection.engine, OrderedDict())
+    full = (*state, *key)
+    if full not in remembered:
+        remembered[full] = compute()
+        while len(remembered) > CHECKED_WORDS:
+            remembered.popitem(last=False)
+    return remembered[full]
+
+
+# What the vocabularies said of each word, by archive (a word costs a pass over its rows in an
+# index: 2 ms for a word in 6% of 460,000 articles), kept while both indexes stay as they were:
+# FTS5 rewrites its structure record whenever it changes.
 CHECKED_WORDS = 10_000
-_CHECKED: weakref.WeakKeyDictionary[Engine, OrderedDict[tuple[bytes, bytes, str, str], bool]] = (
+_CHECKED: weakref.WeakKeyDictionary[Engine, OrderedDict[tuple[bytes, bytes, str, str], Any]] = (
     weakref.WeakKeyDictionary()
 )
 _STRUCTURE = 10  # the rowid of FTS5's structure record in its %_data table
@@ -135,6 +166,10 @@ def _state(connection: Connection) -> tuple[bytes, bytes]:
         return bytes(connection.execute(statement).scalar() or b"")
 
     return structure(FTS_TABLE), structure(STEM_FTS_TABLE)
+
+
+def _rows(connection: Connection, term: str) -> int:
+    return _counts(connection, FTS_TABLE, term)[0]
 
 
 def _alike(connection: Connection, kind: str, word: str) -> bool:
