@@ -1,14 +1,14 @@
 """A name's articles from an index alone: the link tables' indexes on a writer, source or tag
 end with the article id, so a search filter's set of ids is read without the table rows.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 """
 
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
