@@ -444,6 +444,12 @@ def load_postgres(url: URL, count: int, seed: int) -> None:
                     with cursor.copy(f"COPY {table} ({columns[table]}) FROM STDIN") as copy:
                         for row in values:
                             copy.write_row(row)
+        # COPY gave the rows their ids: the sequences start after them, or the archive writer's
+        # next article (add_judged's) takes id 1 and its insert silently does nothing.
+        for table in ("people", "sources", "tags", "articles"):
+            connection.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"
+            )
         connection.execute("SET maintenance_work_mem = '1GB'")
         connection.execute(f"CREATE INDEX articles_search_idx ON articles USING GIN ({PG_VECTOR})")
     stem(url.render_as_string(hide_password=False))
@@ -613,7 +619,8 @@ PG_CANDIDATES = 2000  # the bounded ranking tried: the newest this many matches
 def pg_overlap(backend: Backend) -> None:
     """Bounded ranking (ts_rank_cd over the newest PG_CANDIDATES matches only), measured, not
     shipped unless its top 20 is that of ranking every match: raw SQL on the exact index."""
-    rank = f"ts_rank_cd('{postgres_engine.PG_RANK_WEIGHTS}'::float4[], {PG_VECTOR}, q)"
+    weights, normalization = postgres_engine.PG_RANK_WEIGHTS, postgres_engine.PG_RANK_NORMALIZATION
+    rank = f"ts_rank_cd('{weights}'::float4[], {PG_VECTOR}, q, {normalization})"
     match = f"FROM articles, websearch_to_tsquery('simple', %s) q WHERE {PG_VECTOR} @@ q"
     top = f"ORDER BY {rank} DESC, published_at DESC, id DESC LIMIT 20"
     every = f"SELECT id {match} {top}"
