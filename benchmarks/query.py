@@ -484,6 +484,8 @@ class Backend:
         event.listen(self.engine, "before_cursor_execute", self._capture)
         if self.postgres:
             self.raw: Any = psycopg.connect(_libpq(make_url(url)), autocommit=True)
+            # As search runs them (its SET LOCAL does nothing outside a transaction).
+            self.raw.execute("SET jit = off")
         else:
             self.raw = sqlite3.connect(url.removeprefix("sqlite:///"))
 
