@@ -507,7 +507,9 @@ class Backend:
         times = []
         for statement, parameters in statements:
             started = time.perf_counter()
-            self.raw.execute(statement, parameters).fetchall()
+            cursor = self.raw.execute(statement, parameters)
+            if cursor.description is not None:  # not a SET
+                cursor.fetchall()
             times.append(time.perf_counter() - started)
         return times
 
@@ -535,8 +537,8 @@ class Backend:
 # What each statement of a search does, by what its SQL holds (first match wins).
 STEPS = (
     ("snippets", ("snippet(", "ts_headline(")),
+    ("rank", ("bm25(", "ts_rank_cd(", "ORDER BY")),  # PostgreSQL counts in its rank statement
     ("count", ("count(",)),
-    ("rank", ("bm25(", "ts_rank_cd(", "ORDER BY")),
     ("bylines", ("people", "sources", "tags")),
     ("fts check", ("PRAGMA", "sqlite_master", "pg_catalog", "information_schema")),
 )
