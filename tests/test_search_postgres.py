@@ -8,6 +8,7 @@ The server is the session's throwaway cluster (tests/postgres.py); without one t
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 
 import pytest
@@ -22,6 +23,10 @@ from kompas_crawler.storage.search import search
 from kompas_crawler.storage.search.relevance import JudgedSet, add_judged, judged_top3, misses
 from tests.test_relevance import GENERATED, JUDGED, START, generated_articles, load_judged
 
+# Schema 6's link indexes, from the migration itself: (table, old, old columns, new, columns).
+LINK_INDEXES = importlib.import_module(
+    "kompas_crawler.storage.migrations.versions.0006_link_indexes"
+)._REPLACED
 VECTORS = {"articles": "search_vector", "article_stems": "stem_vector"}
 
 
@@ -105,6 +110,10 @@ def test_the_tsvectors_are_kept_in_their_rows_in_new_and_upgraded_archives(
             connection.execute(
                 text(f"ALTER TABLE {table} ALTER COLUMN {vector} SET STORAGE EXTENDED")
             )
+        # ...and its link indexes, before schema 6 made them covering.
+        for table, old, old_columns, new, _ in LINK_INDEXES:
+            connection.execute(text(f"DROP INDEX {new}"))
+            connection.execute(text(f"CREATE INDEX {old} ON {table} ({', '.join(old_columns)})"))
         connection.execute(text("UPDATE archive_meta SET value = '4' WHERE key = 'schema_version'"))
         connection.execute(text("UPDATE alembic_version SET version_num = '0004'"))
     ArchiveWriter(engine).save_batch(generated_articles(20), START)
@@ -116,7 +125,7 @@ def test_the_tsvectors_are_kept_in_their_rows_in_new_and_upgraded_archives(
         assert storage(connection) == {"articles": "m", "article_stems": "m"}
         after = files(connection)
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
-            "0005"
+            "0006"
         )
     # Both tables were rewritten, so the stored tsvectors moved into the rows too.
     assert all(after[table] != before[table] for table in VECTORS)
