@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 from scrapy.utils.test import get_crawler
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import make_url
 
 from kompas_crawler.archive import Archive
@@ -696,3 +696,40 @@ def test_the_python_api_reads_it(archives: Archives) -> None:
         assert "postgresql+psycopg://postgres@127.0.0.1:" in repr(archive)
         hits = list(archive.search("nuklir", source="AFP"))
         assert hits and all("AFP" in hit["sources"] for hit in hits)
+
+
+KEYS = ("id", "article_id", "url")
+
+
+def test_an_article_whose_new_row_id_is_taken_is_not_lost_silently(
+    postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An id sequence behind its table (rows restored by COPY with their ids) made the writer's
+    INSERT ... ON CONFLICT DO NOTHING skip a new article without a word. Now the batch fails
+    with one line naming the cause, and the articles, saved again one by one, get new ids."""
+    crawler = store_crawler(postgres_url)
+    pipeline = StorePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    pipeline.process_item(pipeline_article(100000000))
+    pipeline.flush()
+    with pipeline.engine.begin() as connection:  # a restored row at the sequence's next id
+        next_id = connection.execute(text("SELECT last_value + 1 FROM articles_id_seq")).scalar()
+        copied = [c.name for c in ArticleRow.__table__.columns if c.name not in KEYS]
+        columns = ", ".join(copied)
+        connection.execute(
+            text(
+                f"INSERT INTO articles (id, article_id, url, {columns}) SELECT :id, 'restored', "
+                f"'https://www.kompas.com/global/read/2020/01/01/1/restored', {columns} "
+                "FROM articles LIMIT 1"
+            ),
+            {"id": next_id},
+        )
+    pipeline.process_item(pipeline_article(100000001))
+    pipeline.process_item(pipeline_article(100000002))
+    with caplog.at_level("ERROR"):
+        pipeline.close_spider()
+    assert "their new row id is taken" in caplog.text
+    assert store_stats(crawler)["kompas/store/new"] == 3
+    assert "kompas/store/failed" not in store_stats(crawler)
+    assert count_articles(pipeline.engine) == 4  # the three, and the restored row
+    pipeline.engine.dispose()

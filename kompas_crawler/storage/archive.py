@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 
 from kompas_crawler.capture.records import CaptureRef
 from kompas_crawler.items import REQUIRED_FIELDS, Article
@@ -92,6 +93,11 @@ _REVISION_JSON_FIELDS = (
     "image_credit",
     "word_count",
 )
+
+
+class NotStored(SQLAlchemyError):
+    """Articles the database neither inserted nor holds: the batch is rolled back (the store
+    pipeline then saves its articles one by one, counting each that fails)."""
 
 
 @dataclass(frozen=True)
@@ -325,6 +331,14 @@ class ArchiveWriter:
         raced = [item for item in batch if item.key not in stored and item.key not in inserted]
         if raced:  # another writer stored them since our SELECT: treat them as stored ones
             stored.update(_stored_versions(connection, raced))
+        lost = [item.article.url for item in raced if item.key not in stored]
+        if lost:  # neither inserted nor stored: the row they were given clashed with another
+            raise NotStored(
+                f"{len(lost)} article(s) could not be inserted, and no stored row has their id "
+                f"or URL ({lost[0]}): their new row id is taken (on PostgreSQL, an id sequence "
+                "behind its table, e.g. after a COPY restore: SELECT setval('articles_id_seq', "
+                "(SELECT max(id) FROM articles)))"
+            )
         changed = {
             item.key: stored[item.key][0]
             for item in batch
