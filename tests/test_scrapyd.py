@@ -12,6 +12,7 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -171,32 +172,39 @@ def test_two_nodes_one_down_one_refusing_leave_the_clean_archive(
         assert list((node.folder / "logs").rglob("*.log")), f"no job ran on {node.url}"
 
 
-def test_a_killed_job_is_rescheduled(
-    nodes: list[Scrapyd], server: OfflineServer, clean: dict[str, Any], postgres_url: str
-) -> None:
+@contextmanager
+def walking_backfill(
+    server: OfflineServer, database: str, node: Scrapyd, *extra: str
+) -> Iterator[subprocess.Popen[str]]:
+    """A one-worker backfill on ``node``, given once its job walks days; killed on the way out
+    if it is still running."""
     process = subprocess.Popen(
-        backfill(server.url, postgres_url, [nodes[0].url], workers=1),
+        backfill(server.url, database, [node.url], *extra, workers=1),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
         wait_until(
-            lambda: (
-                process.poll() is not None
-                or (walking(postgres_url) and bool(nodes[0].running_pids()))
-            ),
+            lambda: process.poll() is not None or (walking(database) and bool(node.running_pids())),
             timeout=120,
             step=0.2,
         )
         assert process.poll() is None, process.communicate()
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_a_killed_job_is_rescheduled(
+    nodes: list[Scrapyd], server: OfflineServer, clean: dict[str, Any], postgres_url: str
+) -> None:
+    with walking_backfill(server, postgres_url, nodes[0]) as process:
         pids = nodes[0].running_pids()
         assert len(pids) == 1
         os.kill(pids[0], signal.SIGKILL)
         out, err = process.communicate(timeout=300)
-    finally:
-        if process.poll() is None:
-            process.kill()
     assert process.returncode == 0, out + err
     rescheduled = [line for line in out.splitlines() if "rescheduled as" in line]
     assert len(rescheduled) == 1 and "its process died" in rescheduled[0], out
@@ -257,28 +265,10 @@ def test_bad_input_is_one_line_and_exit_2(
 def test_ctrl_c_with_cancel_on_exit_cancels_the_jobs(
     nodes: list[Scrapyd], server: OfflineServer, postgres_url: str
 ) -> None:
-    process = subprocess.Popen(
-        backfill(server.url, postgres_url, [nodes[1].url], "--cancel-on-exit", workers=1),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        wait_until(
-            lambda: (
-                process.poll() is not None
-                or (walking(postgres_url) and bool(nodes[1].running_pids()))
-            ),
-            timeout=120,
-            step=0.2,
-        )
-        assert process.poll() is None, process.communicate()
+    with walking_backfill(server, postgres_url, nodes[1], "--cancel-on-exit") as process:
         assert len(nodes[1].running_pids()) == 1
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
     assert process.returncode == 130, out + err
     assert err.strip().splitlines() == ["backfill: interrupted; 1 job cancelled"]
     wait_until(lambda: not nodes[1].running_pids(), timeout=60, step=0.5)
